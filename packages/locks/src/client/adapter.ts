@@ -1,0 +1,19 @@
+/**
+ * What the lock algorithm needs from a Redis client: send one command, know whether the first
+ * connection attempt has settled, and close what we opened. Any client library can sit behind it.
+ */
+export interface RedisAdapter {
+  /** The node's address for messages and statistics: host and port, never credentials. */
+  readonly label: string;
+  /** Sends one command (all arguments as strings) and resolves with the raw reply. */
+  sendCommand(args: readonly string[]): Promise<unknown>;
+  /**
+   * Settles once the first connection attempt has succeeded or failed, so that the first
+   * command after construction is not rejected merely because the socket is still opening.
+   */
+  readonly firstConnection: Promise<void>;
+  /** Whether `firstConnection` has settled (checked on the hot path to skip an await). */
+  readonly connectionSettled: boolean;
+  /** Closes the client if this library created it; leaves a caller's client open. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,70 @@
+import { type ConfigIssue, LockConfigError } from "../errors/index.js";
+import type { RedisAdapter } from "./adapter.js";
+import {
+  adaptNodeRedisClient,
+  type ClientOptions,
+  type CreatedClientSettings,
+  createNodeRedisAdapter,
+  isNodeRedisClient,
+  type NodeRedisClient,
+} from "./node-redis.js";
+
+/**
+ * One Redlock node as the caller gives it: a `redis://`/`rediss://` URL, node-redis client
+ * options, a node-redis client the caller created, or any {@link RedisAdapter}.
+ */
+export type NodeInput = string | ClientOptions | NodeRedisClient | RedisAdapter;
+
+function isAdapter(value: unknown): value is RedisAdapter {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as RedisAdapter).sendCommand === "function" &&
+    typeof (value as RedisAdapter).label === "string" &&
+    "firstConnection" in value
+  );
+}
+
+function isRedisUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === "redis:" || url.protocol === "rediss:") && url.hostname !== "";
+  } catch {
+    return false;
+  }
+}
+
+function checkNode(input: unknown, index: number): ConfigIssue | undefined {
+  const field = `nodes.${index}`;
+  if (typeof input === "string") {
+    // The URL is not repeated: it may carry a password.
+    return isRedisUrl(input)
+      ? undefined
+      : { field, message: "must be a redis:// or rediss:// URL with a host" };
+  }
+  if (typeof input !== "object" || input === null) {
+    return { field, message: "must be a Redis URL, node-redis client options, or a client" };
+  }
+  const url = (input as { url?: unknown }).url;
+  if (url !== undefined && (typeof url !== "string" || !isRedisUrl(url))) {
+    return { field: `${field}.url`, message: "must be a redis:// or rediss:// URL with a host" };
+  }
+  return undefined;
+}
+
+/** Validates every node, then builds an adapter for each; throws before connecting anything. */
+export function createNodes(
+  inputs: readonly NodeInput[],
+  settings: CreatedClientSettings,
+): RedisAdapter[] {
+  if (!Array.isArray(inputs) || inputs.length === 0) {
+    throw new LockConfigError([{ field: "nodes", message: "must be a non-empty list of nodes" }]);
+  }
+  const issues = inputs.map(checkNode).filter((i): i is ConfigIssue => i !== undefined);
+  if (issues.length > 0) throw new LockConfigError(issues);
+  return inputs.map((input, i) => {
+    if (isAdapter(input)) return input;
+    if (isNodeRedisClient(input)) return adaptNodeRedisClient(input, i);
+    return createNodeRedisAdapter(input as string | ClientOptions, i, settings);
+  });
+}

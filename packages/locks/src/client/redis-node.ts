@@ -1,0 +1,98 @@
+import type { LuaScript } from "../scripts/index.js";
+import type { RedisAdapter } from "./adapter.js";
+
+/**
+ * One Redlock node: runs scripts by SHA with a NOSCRIPT fallback, and keeps just enough
+ * bookkeeping to tell that the node stopped answering (paused, partitioned) without a timer
+ * per command: when commands are outstanding and none has been answered for `commandTimeout`
+ * ms, the node is unresponsive and acquisitions skip it until it answers again.
+ */
+export class RedisNode {
+  readonly label: string;
+  readonly adapter: RedisAdapter;
+  readonly #commandTimeout: number;
+  #outstanding = 0;
+  #lastProgress = 0;
+
+  constructor(adapter: RedisAdapter, commandTimeout: number) {
+    this.adapter = adapter;
+    this.label = adapter.label;
+    this.#commandTimeout = commandTimeout;
+  }
+
+  /** False while this node has left commands unanswered for longer than the command timeout. */
+  isResponsive(now: number): boolean {
+    return this.#outstanding === 0 || now - this.#lastProgress < this.#commandTimeout;
+  }
+
+  /** Commands sent and not yet answered (a growing number means a stalled node). */
+  get outstanding(): number {
+    return this.#outstanding;
+  }
+
+  /**
+   * Runs `script` with `evalshaArgs` = ["EVALSHA", sha, numkeys, ...keys, ...argv]. The array is
+   * shared by every node of a round and is never modified.
+   */
+  run(script: LuaScript, evalshaArgs: readonly string[], now: number): Promise<unknown> {
+    if (!this.adapter.connectionSettled) {
+      return this.adapter.firstConnection.then(() =>
+        this.run(script, evalshaArgs, performance.now()),
+      );
+    }
+    if (this.#outstanding === 0) this.#lastProgress = now;
+    this.#outstanding++;
+    return this.adapter.sendCommand(evalshaArgs).then(
+      (reply) => {
+        this.#answered();
+        return reply;
+      },
+      (error: unknown) => {
+        this.#answered();
+        if (error instanceof Error && error.message.startsWith("NOSCRIPT")) {
+          return this.#evalSource(script, evalshaArgs);
+        }
+        throw error;
+      },
+    );
+  }
+
+  // EVAL loads the script into the node's cache, so the next EVALSHA succeeds.
+  #evalSource(script: LuaScript, evalshaArgs: readonly string[]): Promise<unknown> {
+    const args = evalshaArgs.slice();
+    args[0] = "EVAL";
+    args[1] = script.source;
+    this.#outstanding++;
+    return this.adapter.sendCommand(args).then(
+      (reply) => {
+        this.#answered();
+        return reply;
+      },
+      (error: unknown) => {
+        this.#answered();
+        throw error;
+      },
+    );
+  }
+
+  #answered(): void {
+    this.#outstanding--;
+    this.#lastProgress = performance.now();
+  }
+}
+
+/** Builds the EVALSHA argument array for a script call. */
+export function evalshaArgs(
+  script: LuaScript,
+  keys: readonly string[],
+  argv: readonly string[],
+): string[] {
+  const args = new Array<string>(3 + keys.length + argv.length);
+  args[0] = "EVALSHA";
+  args[1] = script.sha;
+  args[2] = String(keys.length);
+  let i = 3;
+  for (const key of keys) args[i++] = key;
+  for (const arg of argv) args[i++] = arg;
+  return args;
+}

@@ -1,0 +1,196 @@
+/**
+ * The error hierarchy. Every error this library throws is a {@link LockError}; messages name
+ * resources and nodes by host and port, never by credentials.
+ */
+
+/** What one node answered in a quorum round that did not go our way. */
+export type NodeOutcome =
+  /** The node granted the request. */
+  | { readonly node: string; readonly status: "granted" }
+  /** Another owner holds the key here; `ttl` is its remaining life in ms (-1: no expiry). */
+  | { readonly node: string; readonly status: "held"; readonly ttl: number }
+  /** Our token is no longer on this node (expired, or another owner has it). */
+  | { readonly node: string; readonly status: "not-owner" }
+  /** The command failed: the node is down, refused it, or is unresponsive. */
+  | { readonly node: string; readonly status: "error"; readonly message: string }
+  /** No reply within the per-node command timeout. */
+  | { readonly node: string; readonly status: "timeout" }
+  /** Not answered yet when the outcome was already certain (a quorum could no longer be reached). */
+  | { readonly node: string; readonly status: "pending" };
+
+const MAX_NAME_IN_MESSAGE = 80;
+
+function describeResources(resources: readonly string[]): string {
+  const shown = resources
+    .slice(0, 5)
+    .map((r) =>
+      JSON.stringify(r.length > MAX_NAME_IN_MESSAGE ? `${r.slice(0, MAX_NAME_IN_MESSAGE)}…` : r),
+    );
+  if (resources.length > 5) shown.push(`… ${resources.length - 5} more`);
+  return `[${shown.join(", ")}]`;
+}
+
+function describeOutcome(o: NodeOutcome): string {
+  switch (o.status) {
+    case "granted":
+      return `${o.node} granted`;
+    case "held":
+      return `${o.node} held by another owner${o.ttl >= 0 ? ` (${o.ttl} ms left)` : ""}`;
+    case "not-owner":
+      return `${o.node} no longer holds our token`;
+    case "error":
+      return `${o.node} error: ${o.message}`;
+    case "timeout":
+      return `${o.node} timed out`;
+    case "pending":
+      return `${o.node} not needed`;
+  }
+}
+
+function describeOutcomes(nodes: readonly NodeOutcome[]): string {
+  return nodes.length === 0 ? "" : ` (${nodes.map(describeOutcome).join("; ")})`;
+}
+
+/** The root of every error thrown by quorum-locks. */
+export class LockError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** One problem found in options or arguments. */
+export interface ConfigIssue {
+  /** Dotted path of the offending field, e.g. `retryDelay` or `resources.2`. */
+  readonly field: string;
+  /** What is allowed there. */
+  readonly message: string;
+}
+
+/** Options or arguments were invalid; nothing was sent to Redis. */
+export class LockConfigError extends LockError {
+  readonly issues: readonly ConfigIssue[];
+  constructor(issues: readonly ConfigIssue[]) {
+    super(`Invalid lock options: ${issues.map((i) => `${i.field}: ${i.message}`).join("; ")}`);
+    this.issues = issues;
+  }
+  /** The first offending field. */
+  get field(): string {
+    return this.issues[0]?.field ?? "";
+  }
+}
+
+/** A quorum of nodes did not grant the lock. `nodes` holds each node's last outcome. */
+export class LockAcquisitionError extends LockError {
+  readonly resources: readonly string[];
+  readonly attempts: number;
+  readonly nodes: readonly NodeOutcome[];
+  constructor(
+    resources: readonly string[],
+    attempts: number,
+    nodes: readonly NodeOutcome[],
+    message?: string,
+    options?: ErrorOptions,
+  ) {
+    super(
+      message ??
+        `Could not acquire lock on ${describeResources(resources)} after ${attempts} attempt${attempts === 1 ? "" : "s"}: quorum not reached${describeOutcomes(nodes)}`,
+      options,
+    );
+    this.resources = resources;
+    this.attempts = attempts;
+    this.nodes = nodes;
+  }
+}
+
+/** The lock was not had within the caller's `timeout` (ms). */
+export class LockTimeoutError extends LockAcquisitionError {
+  readonly timeout: number;
+  constructor(
+    resources: readonly string[],
+    timeout: number,
+    attempts: number,
+    nodes: readonly NodeOutcome[],
+  ) {
+    super(
+      resources,
+      attempts,
+      nodes,
+      `Timed out after ${timeout} ms waiting for lock on ${describeResources(resources)} (${attempts} attempt${attempts === 1 ? "" : "s"})${describeOutcomes(nodes)}`,
+    );
+    this.timeout = timeout;
+  }
+}
+
+/** The caller's AbortSignal ended the wait; `cause` is the signal's reason. */
+export class LockAbortedError extends LockError {
+  readonly resources: readonly string[];
+  constructor(resources: readonly string[], reason: unknown) {
+    super(`Acquiring lock on ${describeResources(resources)} was aborted`, { cause: reason });
+    this.resources = resources;
+  }
+}
+
+/** Release could not be confirmed by a quorum of nodes (they errored or timed out). */
+export class LockReleaseError extends LockError {
+  readonly resources: readonly string[];
+  readonly nodes: readonly NodeOutcome[];
+  constructor(resources: readonly string[], nodes: readonly NodeOutcome[]) {
+    super(
+      `Could not confirm release of lock on ${describeResources(resources)} on a quorum${describeOutcomes(nodes)}`,
+    );
+    this.resources = resources;
+    this.nodes = nodes;
+  }
+}
+
+/** Extension could not be confirmed by a quorum of nodes; the lock keeps its old expiration. */
+export class LockExtensionError extends LockError {
+  readonly resources: readonly string[];
+  readonly nodes: readonly NodeOutcome[];
+  constructor(resources: readonly string[], nodes: readonly NodeOutcome[]) {
+    super(
+      `Could not extend lock on ${describeResources(resources)} on a quorum${describeOutcomes(nodes)}`,
+    );
+    this.resources = resources;
+    this.nodes = nodes;
+  }
+}
+
+/** The lock's token is no longer on a quorum of nodes: it expired there or another owner took it. */
+export class LockOwnershipError extends LockError {
+  readonly resources: readonly string[];
+  readonly nodes: readonly NodeOutcome[];
+  constructor(resources: readonly string[], nodes: readonly NodeOutcome[], reason?: string) {
+    super(
+      `Lock on ${describeResources(resources)} is no longer held by this owner${reason === undefined ? "" : `: ${reason}`}${describeOutcomes(nodes)}`,
+    );
+    this.resources = resources;
+    this.nodes = nodes;
+  }
+}
+
+/** The lock's validity ran out before the operation; it can no longer be released or extended. */
+export class LockExpiredError extends LockError {
+  readonly resources: readonly string[];
+  /** Epoch ms at which the lock's validity ended. */
+  readonly expiredAt: number;
+  constructor(resources: readonly string[], expiredAt: number) {
+    super(
+      `Lock on ${describeResources(resources)} expired at ${new Date(expiredAt).toISOString()}`,
+    );
+    this.resources = resources;
+    this.expiredAt = expiredAt;
+  }
+}
+
+/** The current async context already holds this lock; waiting for it would never end. */
+export class DeadlockError extends LockError {
+  readonly resource: string;
+  constructor(resource: string) {
+    super(
+      `Deadlock: this async context already holds the lock on ${describeResources([resource])}; pass reentrant: true to allow nested acquisition`,
+    );
+    this.resource = resource;
+  }
+}

@@ -1,0 +1,173 @@
+import { evalshaArgs } from "../client/redis-node.js";
+import {
+  LockError,
+  LockExpiredError,
+  LockExtensionError,
+  LockOwnershipError,
+  LockReleaseError,
+} from "../errors/index.js";
+import { ttlMilliseconds } from "../options/fields.js";
+import { parseOrThrow } from "../options/parse.js";
+import { scripts } from "../scripts/index.js";
+import type { QuorumContext } from "./context.js";
+import { readCount } from "./replies.js";
+import { Round } from "./round.js";
+import { clockDrift } from "./validity.js";
+
+type LockState = "held" | "released" | "lost";
+
+const durationSchema = ttlMilliseconds();
+
+/**
+ * A lock held on a quorum of nodes. It stays valid until `expiration` unless extended; after
+ * that, or after `release()`, it is never reported as held again.
+ */
+export class Lock implements AsyncDisposable {
+  /** The locked resource names. */
+  readonly resources: readonly string[];
+  /** This owner's random token, stored as the value of every resource key. */
+  readonly value: string;
+  /** How many attempts the acquisition took. */
+  readonly attempts: number;
+  readonly #ctx: QuorumContext;
+  /** Nodes that may hold our keys: asked at acquisition and not answered "held by another". */
+  readonly #nodes: readonly boolean[];
+  #validUntil: number;
+  #expiration: number;
+  #state: LockState = "held";
+  #lostReason: LockError | undefined;
+
+  /** @internal Created by Redlock.acquire. */
+  constructor(
+    ctx: QuorumContext,
+    resources: readonly string[],
+    value: string,
+    attempts: number,
+    nodes: readonly boolean[],
+    validUntil: number,
+  ) {
+    this.#ctx = ctx;
+    this.resources = resources;
+    this.value = value;
+    this.attempts = attempts;
+    this.#nodes = nodes;
+    this.#validUntil = validUntil;
+    this.#expiration = ctx.clock.wall() + (validUntil - ctx.clock.monotonic());
+  }
+
+  /** Epoch ms until which the lock is valid (its validity after the drift margin). */
+  get expiration(): number {
+    return this.#expiration;
+  }
+
+  /** ms of validity left; 0 once expired, released or lost. */
+  get remaining(): number {
+    if (this.#state !== "held") return 0;
+    return Math.max(0, this.#validUntil - this.#ctx.clock.monotonic());
+  }
+
+  /** True only while the lock is held and its validity has not run out. */
+  isHeld(): boolean {
+    return this.remaining > 0;
+  }
+
+  /**
+   * Sets the ttl of every resource to `duration` ms from now, on a quorum, only where our token
+   * still is. Rejects with LockExpiredError or LockOwnershipError (the lock is then lost) or
+   * LockExtensionError (nodes failed; the lock keeps its previous expiration).
+   */
+  async extend(duration: number): Promise<this> {
+    const ttl = parseOrThrow(durationSchema, duration, "duration");
+    this.#assertUsable();
+    const ctx = this.#ctx;
+    const startedAt = ctx.clock.monotonic();
+    if (startedAt >= this.#validUntil) {
+      throw this.#lose(new LockExpiredError(this.resources, this.#expiration));
+    }
+    const args = evalshaArgs(scripts.extend, this.resources, [this.value, String(ttl)]);
+    const round = await new Round(ctx, scripts.extend, args, readCount, {
+      mask: this.#nodes,
+      skipUnresponsive: false,
+      earlyFailure: true,
+    }).done;
+    if (this.#state !== "held") throw this.#stateError();
+    if (round.granted >= ctx.quorum) {
+      const validUntil = startedAt + ttl - clockDrift(ttl, ctx.driftFactor);
+      const now = ctx.clock.monotonic();
+      if (validUntil <= now) {
+        throw this.#lose(new LockExpiredError(this.resources, ctx.clock.wall()));
+      }
+      this.#validUntil = validUntil;
+      this.#expiration = ctx.clock.wall() + (validUntil - now);
+      return this;
+    }
+    if (round.denied > ctx.nodes.length - ctx.quorum) {
+      throw this.#lose(new LockOwnershipError(this.resources, round.outcomes()));
+    }
+    throw new LockExtensionError(this.resources, round.outcomes());
+  }
+
+  /**
+   * Deletes the resource keys wherever our token still is. Rejects at once with LockExpiredError
+   * when the validity already ran out (the keys are still deleted where they remain), with
+   * LockOwnershipError when a quorum no longer has our token, and with LockReleaseError when the
+   * nodes could not confirm. Releasing again is a no-op.
+   */
+  async release(): Promise<void> {
+    if (this.#state === "released") return;
+    const ctx = this.#ctx;
+    const wasLost = this.#state === "lost";
+    const expired = wasLost || ctx.clock.monotonic() >= this.#validUntil;
+    this.#state = "released";
+    const args = evalshaArgs(scripts.release, this.resources, [this.value]);
+    const round = new Round(ctx, scripts.release, args, readCount, {
+      mask: this.#nodes,
+      skipUnresponsive: false,
+      earlyFailure: false,
+    }).done;
+    if (expired) {
+      // Best effort: whatever is left of our keys is deleted, but the caller learns at once.
+      void round;
+      throw this.#lostReason ?? new LockExpiredError(this.resources, this.#expiration);
+    }
+    const done = await round;
+    if (done.granted >= ctx.quorum) return;
+    if (done.denied >= ctx.quorum) throw new LockOwnershipError(this.resources, done.outcomes());
+    if (done.granted > 0 && done.granted + done.denied >= ctx.quorum) return;
+    throw new LockReleaseError(this.resources, done.outcomes());
+  }
+
+  /** Releases the lock at the end of an `await using` scope; failures go to the Redlock's events. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    try {
+      await this.release();
+    } catch (error) {
+      this.#ctx.onDisposeError(
+        this,
+        error instanceof LockError ? error : new LockError(String(error), { cause: error }),
+      );
+    }
+  }
+
+  /** @internal Marks the lock lost (used by the watchdog); it is never held again. */
+  markLost(reason: LockError): void {
+    this.#lose(reason);
+  }
+
+  #lose(reason: LockError): LockError {
+    if (this.#state === "held") {
+      this.#state = "lost";
+      this.#lostReason = reason;
+    }
+    return reason;
+  }
+
+  #assertUsable(): void {
+    if (this.#state !== "held") throw this.#stateError();
+  }
+
+  #stateError(): LockError {
+    if (this.#state === "lost" && this.#lostReason !== undefined) return this.#lostReason;
+    return new LockOwnershipError(this.resources, [], "the lock was released");
+  }
+}

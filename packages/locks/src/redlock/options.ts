@@ -1,0 +1,95 @@
+import type { ClientOptions } from "../client/node-redis.js";
+import { z } from "zod";
+import { abortSignal, milliseconds, positiveMilliseconds, wholeNumber } from "../options/fields.js";
+import type { Clock } from "./clock.js";
+
+/** Options of a {@link Redlock}. All durations are milliseconds. */
+export const redlockOptionsSchema = z.strictObject({
+  /**
+   * Share of the ttl subtracted from a lock's validity for clock drift between nodes:
+   * drift = ttl × driftFactor + 2 ms. In [0, 0.5). Default 0.01.
+   */
+  driftFactor: z
+    .number({ error: "must be a number in [0, 0.5)" })
+    .min(0, { error: "must be in [0, 0.5)" })
+    .lt(0.5, { error: "must be in [0, 0.5)" })
+    .default(0.01),
+  /** Retries after the first attempt; -1 retries until `timeout` or the signal ends it. Default 10. */
+  retryCount: wholeNumber(-1).default(10),
+  /** Wait between attempts, before jitter. Default 200. */
+  retryDelay: milliseconds().default(200),
+  /** Random extra wait in [0, retryJitter) added to each retryDelay, so that waiters spread out. Default 200. */
+  retryJitter: milliseconds().default(200),
+  /** `using()` extends the lock when this much validity is left. Default 500. */
+  automaticExtensionThreshold: milliseconds().default(500),
+  /**
+   * Longest wait for one node's reply in a round; after it the node counts as timed out, and a
+   * node that leaves commands unanswered this long is skipped by acquisitions until it answers
+   * again. Default 500.
+   */
+  commandTimeout: positiveMilliseconds().default(500),
+  /** TCP/TLS connect timeout of the clients this library creates from URLs. Default 2000. */
+  connectTimeout: positiveMilliseconds().default(2_000),
+  /**
+   * node-redis options merged into every client created from a URL or options object: TLS,
+   * ACL `username`/`password`, `RESP`, ... The offline queue is always disabled.
+   */
+  clientOptions: z
+    .custom<ClientOptions>((v) => typeof v === "object" && v !== null, {
+      error: "must be a node-redis client options object",
+    })
+    .optional(),
+  /** Monotonic and wall clocks; replace only in tests. */
+  clock: z
+    .custom<Clock>(
+      (v) =>
+        typeof v === "object" &&
+        v !== null &&
+        typeof (v as Clock).monotonic === "function" &&
+        typeof (v as Clock).wall === "function",
+      { error: "must have monotonic() and wall() functions" },
+    )
+    .optional(),
+});
+
+export type RedlockOptions = z.input<typeof redlockOptionsSchema>;
+export type ResolvedRedlockOptions = z.output<typeof redlockOptionsSchema>;
+
+/** Per-call options of {@link Redlock.acquire}; unset retry fields fall back to the Redlock's. */
+export const acquireOptionsSchema = z.strictObject({
+  /** Cancels the wait at once; the call rejects with LockAbortedError. */
+  signal: abortSignal.optional(),
+  /** Give up after this long with LockTimeoutError; 0 makes a single attempt. Default: none. */
+  timeout: milliseconds().optional(),
+  retryCount: wholeNumber(-1).optional(),
+  retryDelay: milliseconds().optional(),
+  retryJitter: milliseconds().optional(),
+});
+
+export type AcquireOptions = z.input<typeof acquireOptionsSchema>;
+
+/** Options of {@link Redlock.using}: acquire options plus the extension threshold. */
+export const usingOptionsSchema = acquireOptionsSchema.extend({
+  automaticExtensionThreshold: milliseconds().optional(),
+});
+
+export type UsingOptions = z.input<typeof usingOptionsSchema>;
+
+/** Resources of one lock: one name or a non-empty list of distinct names. */
+export const resourcesSchema = z
+  .union(
+    [
+      z.string({ error: "must be a string" }).min(1, { error: "must not be empty" }),
+      z
+        .array(
+          z.string({ error: "must be a string" }).min(1, { error: "must not be an empty string" }),
+          { error: "must be a resource name or a list of them" },
+        )
+        .min(1, { error: "must list at least one resource" }),
+    ],
+    { error: "must be a resource name or a non-empty list of resource names" },
+  )
+  .transform((r) => (typeof r === "string" ? [r] : r))
+  .refine((list) => new Set(list).size === list.length, {
+    error: "must not name the same resource twice",
+  });

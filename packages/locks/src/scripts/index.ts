@@ -1,0 +1,24 @@
+import { createHash } from "node:crypto";
+import acquireSource from "./acquire.lua";
+import extendSource from "./extend.lua";
+import releaseSource from "./release.lua";
+
+/** A Lua script run by SHA (EVALSHA), with its source kept for the NOSCRIPT fallback. */
+export interface LuaScript {
+  readonly name: string;
+  readonly source: string;
+  readonly sha: string;
+}
+
+function define(name: string, source: string): LuaScript {
+  return { name, source, sha: createHash("sha1").update(source).digest("hex") };
+}
+
+/** The lock scripts, by name; each file documents its KEYS, ARGV and reply. */
+export const scripts = {
+  acquire: define("acquire", acquireSource),
+  release: define("release", releaseSource),
+  extend: define("extend", extendSource),
+} as const;
+
+export type ScriptName = keyof typeof scripts;

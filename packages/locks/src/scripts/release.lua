@@ -1,0 +1,18 @@
+--[[
+  release: delete the keys of one lock that still hold the owner's token.
+
+  KEYS[1..n]  the lock's resource keys
+  ARGV[1]     the owner's token
+
+  Returns the number of keys deleted: 0 means none of them held the token here
+  (they expired, or another owner has them now).
+]]
+local token = ARGV[1]
+local deleted = 0
+for i = 1, #KEYS do
+  if redis.call('GET', KEYS[i]) == token then
+    redis.call('DEL', KEYS[i])
+    deleted = deleted + 1
+  end
+end
+return deleted
