@@ -52,6 +52,29 @@ function checkNode(input: unknown, index: number): ConfigIssue | undefined {
   return undefined;
 }
 
+/** An adapter the caller built stays the caller's to close, like a client it passed in. */
+class BorrowedAdapter implements RedisAdapter {
+  readonly #inner: RedisAdapter;
+  constructor(inner: RedisAdapter) {
+    this.#inner = inner;
+  }
+  get label(): string {
+    return this.#inner.label;
+  }
+  get firstConnection(): Promise<void> {
+    return this.#inner.firstConnection;
+  }
+  get connectionSettled(): boolean {
+    return this.#inner.connectionSettled;
+  }
+  sendCommand(args: readonly string[]): Promise<unknown> {
+    return this.#inner.sendCommand(args);
+  }
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
 /** Validates every node, then builds an adapter for each; throws before connecting anything. */
 export function createNodes(
   inputs: readonly NodeInput[],
@@ -63,7 +86,7 @@ export function createNodes(
   const issues = inputs.map(checkNode).filter((i): i is ConfigIssue => i !== undefined);
   if (issues.length > 0) throw new LockConfigError(issues);
   return inputs.map((input, i) => {
-    if (isAdapter(input)) return input;
+    if (isAdapter(input)) return new BorrowedAdapter(input);
     if (isNodeRedisClient(input)) return adaptNodeRedisClient(input, i);
     return createNodeRedisAdapter(input as string | ClientOptions, i, settings);
   });

@@ -32,48 +32,41 @@ export class RedisNode {
 
   /**
    * Runs `script` with `evalshaArgs` = ["EVALSHA", sha, numkeys, ...keys, ...argv]. The array is
-   * shared by every node of a round and is never modified.
+   * shared by every node of a round and is never modified. A command waiting for the node's
+   * first connection counts as unanswered too: a node stuck in its handshake is unresponsive.
    */
   run(script: LuaScript, evalshaArgs: readonly string[], now: number): Promise<unknown> {
-    if (!this.adapter.connectionSettled) {
-      return this.adapter.firstConnection.then(() =>
-        this.run(script, evalshaArgs, performance.now()),
-      );
-    }
-    if (this.#outstanding === 0) this.#lastProgress = now;
-    this.#outstanding++;
-    return this.adapter.sendCommand(evalshaArgs).then(
-      (reply) => {
-        this.#answered();
-        return reply;
-      },
-      (error: unknown) => {
-        this.#answered();
-        if (error instanceof Error && error.message.startsWith("NOSCRIPT")) {
-          return this.#evalSource(script, evalshaArgs);
-        }
-        throw error;
-      },
-    );
+    return this.#send(evalshaArgs, now).then(undefined, (error: unknown) => {
+      if (error instanceof Error && error.message.startsWith("NOSCRIPT")) {
+        // EVAL loads the script into the node's cache, so the next EVALSHA succeeds.
+        const args = evalshaArgs.slice();
+        args[0] = "EVAL";
+        args[1] = script.source;
+        return this.#send(args, performance.now());
+      }
+      throw error;
+    });
   }
 
-  // EVAL loads the script into the node's cache, so the next EVALSHA succeeds.
-  #evalSource(script: LuaScript, evalshaArgs: readonly string[]): Promise<unknown> {
-    const args = evalshaArgs.slice();
-    args[0] = "EVAL";
-    args[1] = script.source;
+  #send(args: readonly string[], now: number): Promise<unknown> {
+    if (this.#outstanding === 0) this.#lastProgress = now;
     this.#outstanding++;
-    return this.adapter.sendCommand(args).then(
-      (reply) => {
-        this.#answered();
-        return reply;
-      },
-      (error: unknown) => {
-        this.#answered();
-        throw error;
-      },
-    );
+    const adapter = this.adapter;
+    const sent = adapter.connectionSettled
+      ? adapter.sendCommand(args)
+      : adapter.firstConnection.then(() => adapter.sendCommand(args));
+    return sent.then(this.#onReply, this.#onError);
   }
+
+  readonly #onReply = (reply: unknown): unknown => {
+    this.#answered();
+    return reply;
+  };
+
+  readonly #onError = (error: unknown): never => {
+    this.#answered();
+    throw error;
+  };
 
   #answered(): void {
     this.#outstanding--;

@@ -51,6 +51,13 @@ function describeOutcomes(nodes: readonly NodeOutcome[]): string {
   return nodes.length === 0 ? "" : ` (${nodes.map(describeOutcome).join("; ")})`;
 }
 
+function describeFailure(nodes: readonly NodeOutcome[]): string {
+  const granted = nodes.filter((o) => o.status === "granted").length;
+  return granted > nodes.length / 2
+    ? "a quorum granted it, but its validity (ttl − elapsed − drift) ran out first"
+    : "quorum not reached";
+}
+
 /** The root of every error thrown by quorum-locks. */
 export class LockError extends Error {
   constructor(message: string, options?: ErrorOptions) {
@@ -71,7 +78,9 @@ export interface ConfigIssue {
 export class LockConfigError extends LockError {
   readonly issues: readonly ConfigIssue[];
   constructor(issues: readonly ConfigIssue[]) {
-    super(`Invalid lock options: ${issues.map((i) => `${i.field}: ${i.message}`).join("; ")}`);
+    super(
+      `Invalid lock configuration: ${issues.map((i) => `${i.field}: ${i.message}`).join("; ")}`,
+    );
     this.issues = issues;
   }
   /** The first offending field. */
@@ -90,12 +99,10 @@ export class LockAcquisitionError extends LockError {
     attempts: number,
     nodes: readonly NodeOutcome[],
     message?: string,
-    options?: ErrorOptions,
   ) {
     super(
       message ??
-        `Could not acquire lock on ${describeResources(resources)} after ${attempts} attempt${attempts === 1 ? "" : "s"}: quorum not reached${describeOutcomes(nodes)}`,
-      options,
+        `Could not acquire lock on ${describeResources(resources)} after ${attempts} attempt${attempts === 1 ? "" : "s"}: ${describeFailure(nodes)}${describeOutcomes(nodes)}`,
     );
     this.resources = resources;
     this.attempts = attempts;

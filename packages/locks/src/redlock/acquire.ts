@@ -68,8 +68,8 @@ function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
  * Redlock's acquisition: attempt on every node at once, keep the lock only with a quorum and
  * positive validity (ttl − elapsed − drift, on the monotonic clock, from this attempt's start),
  * otherwise roll back and retry after retryDelay plus jitter. p-retry counts the retries and
- * enforces the timeout and the signal between attempts; the wait itself is ours so that it can
- * be cut short by the deadline.
+ * enforces the timeout; the wait itself is ours so that it can be cut short by the deadline or
+ * the signal.
  */
 export async function acquireLock(ctx: QuorumContext, plan: AcquirePlan): Promise<Lock> {
   const { resources, ttl, signal } = plan;
@@ -82,6 +82,7 @@ export async function acquireLock(ctx: QuorumContext, plan: AcquirePlan): Promis
   let attempts = 0;
 
   const attempt = async (): Promise<Lock> => {
+    if (signal?.aborted) throw signal.reason as Error;
     attempts++;
     const attemptStart = ctx.clock.monotonic();
     const round = await new Round(ctx, scripts.acquire, args, readAcquire, {
@@ -111,7 +112,9 @@ export async function acquireLock(ctx: QuorumContext, plan: AcquirePlan): Promis
       const left = deadline - performance.now();
       if (left > 0) await pause(Math.min(wait, left), signal);
     },
-    ...(signal === undefined ? {} : { signal }),
+    // No `signal` here: p-retry would drop a lock won by an attempt in flight when the signal
+    // aborts, leaking it until its ttl. The pause rejects on abort, and the wrapper below
+    // releases such a lock.
   });
 
   const failure = (error: unknown): Error => {

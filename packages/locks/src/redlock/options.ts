@@ -76,20 +76,15 @@ export const usingOptionsSchema = acquireOptionsSchema.extend({
 export type UsingOptions = z.input<typeof usingOptionsSchema>;
 
 /** Resources of one lock: one name or a non-empty list of distinct names. */
-export const resourcesSchema = z
-  .union(
-    [
-      z.string({ error: "must be a string" }).min(1, { error: "must not be empty" }),
-      z
-        .array(
-          z.string({ error: "must be a string" }).min(1, { error: "must not be an empty string" }),
-          { error: "must be a resource name or a list of them" },
-        )
-        .min(1, { error: "must list at least one resource" }),
-    ],
-    { error: "must be a resource name or a non-empty list of resource names" },
-  )
-  .transform((r) => (typeof r === "string" ? [r] : r))
-  .refine((list) => new Set(list).size === list.length, {
-    error: "must not name the same resource twice",
-  });
+export const resourcesSchema = z.preprocess(
+  (value) => (typeof value === "string" ? [value] : value),
+  z
+    .array(
+      z.string({ error: "must be a string" }).min(1, { error: "must not be an empty string" }),
+      { error: "must be a resource name or a list of resource names" },
+    )
+    .min(1, { error: "must list at least one resource" })
+    .refine((list) => new Set(list).size === list.length, {
+      error: "must not name the same resource twice",
+    }),
+);

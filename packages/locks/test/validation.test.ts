@@ -1,0 +1,122 @@
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { LockConfigError, Redlock, type RedlockOptions } from "../src/index.js";
+import { TapAdapter } from "./fixtures/tap-adapter.js";
+import { useNodes } from "./fixtures/vitest.js";
+
+function configError(fn: () => unknown): LockConfigError {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(LockConfigError);
+    return error as LockConfigError;
+  }
+  throw new Error("expected a LockConfigError");
+}
+
+describe("constructor validation", () => {
+  test.each([
+    ["no nodes", [], "nodes"],
+    ["a non-URL string", ["localhost:6379"], "nodes.0"],
+    ["an http URL", ["http://127.0.0.1:6379"], "nodes.0"],
+    ["a URL without host", ["redis://"], "nodes.0"],
+    ["a number", [6379], "nodes.0"],
+    ["options with a bad url", [{ url: "nope" }], "nodes.0.url"],
+  ])("rejects %s", (_name, nodes, field) => {
+    const error = configError(() => new Redlock(nodes as never));
+    expect(error.field).toBe(field);
+  });
+
+  test("never repeats a node URL, which may hold a password", () => {
+    const error = configError(() => new Redlock(["redis://user:s3cret-pass@:bad"]));
+    expect(error.message).not.toContain("s3cret-pass");
+    expect(error.message).toMatch(/nodes\.0: must be a redis:\/\/ or rediss:\/\/ URL/);
+  });
+
+  const url = "redis://127.0.0.1:1";
+  test.each<[string, RedlockOptions, string, RegExp]>([
+    ["driftFactor 0.5", { driftFactor: 0.5 }, "driftFactor", /\[0, 0\.5\)/],
+    ["driftFactor -0.01", { driftFactor: -0.01 }, "driftFactor", /\[0, 0\.5\)/],
+    ["driftFactor as text", { driftFactor: "0.01" as never }, "driftFactor", /number/],
+    ["retryCount -2", { retryCount: -2 }, "retryCount", /-1 or more/],
+    ["retryCount 1.5", { retryCount: 1.5 }, "retryCount", /whole number/],
+    ["retryDelay Infinity", { retryDelay: Infinity }, "retryDelay", /milliseconds/],
+    ["retryDelay NaN", { retryDelay: NaN }, "retryDelay", /milliseconds/],
+    ["retryDelay -1", { retryDelay: -1 }, "retryDelay", /0 or more/],
+    ["retryJitter -1", { retryJitter: -1 }, "retryJitter", /0 or more/],
+    [
+      "automaticExtensionThreshold -1",
+      { automaticExtensionThreshold: -1 },
+      "automaticExtensionThreshold",
+      /0 or more/,
+    ],
+    ["commandTimeout 0", { commandTimeout: 0 }, "commandTimeout", /more than 0/],
+    ["connectTimeout -5", { connectTimeout: -5 }, "connectTimeout", /more than 0/],
+    ["a misspelt option", { retryDelayMs: 5 } as never, "retryDelayMs", /not a known option/],
+    ["a clock without functions", { clock: {} as never }, "clock", /monotonic\(\) and wall\(\)/],
+  ])("rejects %s, naming the field", (_name, options, field, message) => {
+    const error = configError(() => new Redlock([url], options));
+    expect(error.field).toBe(`options.${field}`);
+    expect(error.message).toMatch(message);
+  });
+
+  test("reports every bad field at once", () => {
+    const error = configError(() => new Redlock([url], { retryCount: -5, driftFactor: 2 }));
+    expect(error.issues.map((i) => i.field).sort()).toEqual([
+      "options.driftFactor",
+      "options.retryCount",
+    ]);
+  });
+});
+
+describe("per-call validation sends nothing to Redis", () => {
+  const env = useNodes(1);
+  let tap: TapAdapter;
+  let redlock: Redlock;
+  beforeAll(async () => {
+    tap = new TapAdapter(env.nodes.urls[0] ?? "");
+    await tap.firstConnection;
+    redlock = new Redlock([tap]);
+  });
+  afterAll(async () => {
+    await redlock.quit();
+    await tap.close();
+  });
+
+  test.each<[string, unknown, unknown, unknown, string]>([
+    ["an empty resource list", [], 1_000, undefined, "resources"],
+    ["an empty resource name", "", 1_000, undefined, "resources.0"],
+    ["an empty name in the list", ["a", ""], 1_000, undefined, "resources.1"],
+    ["a non-string resource", ["a", 7], 1_000, undefined, "resources.1"],
+    ["a repeated resource", ["a", "a"], 1_000, undefined, "resources"],
+    ["null resources", null, 1_000, undefined, "resources"],
+    ["a negative ttl", "a", -1, undefined, "ttl"],
+    ["a zero ttl", "a", 0, undefined, "ttl"],
+    ["a fractional ttl", "a", 1.5, undefined, "ttl"],
+    ["a NaN ttl", "a", NaN, undefined, "ttl"],
+    ["an infinite ttl", "a", Infinity, undefined, "ttl"],
+    ["a ttl as text", "a", "1000", undefined, "ttl"],
+    ["a negative timeout", "a", 1_000, { timeout: -1 }, "options.timeout"],
+    ["a signal that is not an AbortSignal", "a", 1_000, { signal: "stop" }, "options.signal"],
+    ["retryCount -2", "a", 1_000, { retryCount: -2 }, "options.retryCount"],
+    ["an unknown option", "a", 1_000, { ttl: 5 }, "options.ttl"],
+  ])("acquire rejects %s", async (_name, resources, ttl, options, field) => {
+    const before = tap.sent.length;
+    const error = await redlock
+      .acquire(resources as string, ttl as number, options as never)
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LockConfigError);
+    expect((error as LockConfigError).field).toBe(field);
+    expect(tap.sent.length).toBe(before);
+  });
+
+  test.each([0, -5, 2.5, NaN])("extend rejects duration %s", async (duration) => {
+    const lock = await redlock.acquire("valid", 10_000);
+    const before = tap.sent.length;
+    const error = await lock.extend(duration).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LockConfigError);
+    expect((error as LockConfigError).field).toBe("duration");
+    expect(tap.sent.length).toBe(before);
+    expect(lock.isHeld()).toBe(true);
+    await lock.release();
+  });
+});

@@ -1,0 +1,87 @@
+import { describe, expect, test } from "vitest";
+import { LockAbortedError, LockAcquisitionError, LockTimeoutError } from "../src/index.js";
+import { scripts } from "../src/scripts/index.js";
+import { TapAdapter } from "./fixtures/tap-adapter.js";
+import { useNodes, waitFor } from "./fixtures/vitest.js";
+
+describe("waiting: retries, timeout and abort", () => {
+  const env = useNodes(3);
+
+  test("retryCount bounds the attempts", async () => {
+    const redlock = env.redlock({ retryDelay: 1, retryJitter: 1 });
+    const held = await redlock.acquire("retries", 10_000);
+    const error = await redlock
+      .acquire("retries", 10_000, { retryCount: 4 })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LockAcquisitionError);
+    expect(error).not.toBeInstanceOf(LockTimeoutError);
+    expect((error as LockAcquisitionError).attempts).toBe(5);
+    await held.release();
+  });
+
+  test("timeout ends the wait with LockTimeoutError, carrying the last outcomes", async () => {
+    const redlock = env.redlock({ retryCount: -1, retryDelay: 20, retryJitter: 10 });
+    const held = await redlock.acquire("timeout", 10_000);
+    const error = await redlock
+      .acquire("timeout", 10_000, { timeout: 150 })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LockTimeoutError);
+    const timeout = error as LockTimeoutError;
+    expect(timeout.timeout).toBe(150);
+    expect(timeout.attempts).toBeGreaterThan(1);
+    expect(timeout.nodes.some((o) => o.status === "held")).toBe(true);
+    expect(await env.nodes.values("timeout")).toEqual([held.value, held.value, held.value]);
+    await held.release();
+  });
+
+  test("timeout 0 makes exactly one attempt", async () => {
+    const redlock = env.redlock();
+    const held = await redlock.acquire("try-once", 10_000);
+    const error = await redlock
+      .acquire("try-once", 10_000, { timeout: 0 })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LockTimeoutError);
+    expect((error as LockTimeoutError).attempts).toBe(1);
+    await held.release();
+  });
+
+  test("aborting the signal cancels the wait at once", async () => {
+    const redlock = env.redlock({ retryCount: -1, retryDelay: 60_000, retryJitter: 0 });
+    const held = await redlock.acquire("abort", 10_000);
+    const controller = new AbortController();
+    const waiting = redlock.acquire("abort", 10_000, { signal: controller.signal });
+    await waitFor(async () =>
+      (await (await env.nodes.inspect(0)).info("commandstats")).includes("evalsha"),
+    );
+    controller.abort(new Error("user gave up"));
+    const error = await waiting.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LockAbortedError);
+    expect((error as LockAbortedError).cause).toEqual(new Error("user gave up"));
+    await held.release();
+  });
+
+  test("an already aborted signal rejects without sending anything", async () => {
+    const redlock = env.redlock();
+    await expect(
+      redlock.acquire("pre-aborted", 10_000, { signal: AbortSignal.abort() }),
+    ).rejects.toBeInstanceOf(LockAbortedError);
+    expect((await env.nodes.keys()).flat()).toEqual([]);
+  });
+
+  test("a lock won while the caller aborted is handed straight back", async () => {
+    const taps = env.nodes.urls.map((u) => new TapAdapter(u));
+    await Promise.all(taps.map((t) => t.firstConnection));
+    await Promise.all(env.nodes.servers.map((s) => s.pause()));
+    const redlock = env.redlock({ commandTimeout: 5_000 }, taps);
+    const controller = new AbortController();
+    const waiting = redlock.acquire("abort-in-flight", 10_000, { signal: controller.signal });
+    controller.abort();
+    await expect(waiting).rejects.toBeInstanceOf(LockAbortedError);
+    await Promise.all(env.nodes.servers.map((s) => s.resume()));
+    // The attempt in flight then wins, and its lock is released, not leaked.
+    const released = (t: TapAdapter) => t.sent.some((args) => args[1] === scripts.release.sha);
+    await waitFor(() => taps.filter(released).length >= 2);
+    await waitFor(async () => (await env.nodes.values("abort-in-flight")).every((v) => v === null));
+    await Promise.all(taps.map((t) => t.close()));
+  });
+});
