@@ -16,4 +16,17 @@ export interface RedisAdapter {
   readonly connectionSettled: boolean;
   /** Closes the client if this library created it; leaves a caller's client open. */
   close(): Promise<void>;
+  /**
+   * Opens a separate connection for pub/sub on the same node, owned by the caller of this
+   * method. Optional: without it, waiters fall back to timers instead of notifications.
+   */
+  readonly openSubscriber?: (() => PubSubConnection) | undefined;
+}
+
+/** A pub/sub connection: channel messages as strings. */
+export interface PubSubConnection {
+  /** Resolves when the node acknowledged the subscription. */
+  subscribe(channel: string, listener: (message: string) => void): Promise<void>;
+  unsubscribe(channel: string, listener: (message: string) => void): Promise<void>;
+  close(): Promise<void>;
 }

@@ -1,5 +1,5 @@
 import { createClient, type RedisClientOptions } from "redis";
-import type { RedisAdapter } from "./adapter.js";
+import type { PubSubConnection, RedisAdapter } from "./adapter.js";
 import { labelFromOptions, labelFromUrl } from "./label.js";
 
 /** The part of a node-redis v5 client this library uses; any `createClient()` result fits. */
@@ -13,6 +13,9 @@ export interface NodeRedisClient {
   destroy(): void;
   on(event: "error", listener: (err: Error) => void): unknown;
   once(event: "ready" | "error", listener: (...args: unknown[]) => void): unknown;
+  duplicate(): NodeRedisClient;
+  subscribe(channel: string, listener: (message: string) => void): Promise<void>;
+  unsubscribe(channel: string, listener: (message: string) => void): Promise<void>;
 }
 
 /**
@@ -88,6 +91,28 @@ class NodeRedisAdapter implements RedisAdapter {
 
   sendCommand(args: readonly string[]): Promise<unknown> {
     return this.#client.sendCommand(args);
+  }
+
+  openSubscriber(): PubSubConnection {
+    // node-redis re-subscribes by itself after a reconnection.
+    const subscriber = this.#client.duplicate();
+    subscriber.on("error", () => undefined);
+    const connected = subscriber.connect().then(() => undefined);
+    connected.catch(() => undefined);
+    return {
+      subscribe: async (channel, listener) => {
+        await connected;
+        await subscriber.subscribe(channel, listener);
+      },
+      unsubscribe: async (channel, listener) => {
+        await connected;
+        await subscriber.unsubscribe(channel, listener);
+      },
+      close: () => {
+        subscriber.destroy();
+        return Promise.resolve();
+      },
+    };
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,5 @@
 import { type ConfigIssue, LockConfigError } from "../errors/index.js";
-import type { RedisAdapter } from "./adapter.js";
+import type { PubSubConnection, RedisAdapter } from "./adapter.js";
 import {
   adaptNodeRedisClient,
   type ClientOptions,
@@ -72,6 +72,10 @@ class BorrowedAdapter implements RedisAdapter {
   }
   close(): Promise<void> {
     return Promise.resolve();
+  }
+  get openSubscriber(): (() => PubSubConnection) | undefined {
+    const open = this.#inner.openSubscriber;
+    return open === undefined ? undefined : () => open.call(this.#inner);
   }
 }
 

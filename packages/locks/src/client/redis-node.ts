@@ -1,5 +1,6 @@
 import type { LuaScript } from "../scripts/index.js";
 import type { RedisAdapter } from "./adapter.js";
+import { ChannelHub } from "./channel-hub.js";
 
 /**
  * One Redlock node: runs scripts by SHA with a NOSCRIPT fallback, and keeps just enough
@@ -10,6 +11,8 @@ import type { RedisAdapter } from "./adapter.js";
 export class RedisNode {
   readonly label: string;
   readonly adapter: RedisAdapter;
+  /** Pub/sub on this node, over one shared subscriber connection opened on first use. */
+  readonly channels: ChannelHub;
   readonly #commandTimeout: number;
   #outstanding = 0;
   #lastProgress = 0;
@@ -18,6 +21,12 @@ export class RedisNode {
     this.adapter = adapter;
     this.label = adapter.label;
     this.#commandTimeout = commandTimeout;
+    this.channels = new ChannelHub(adapter, commandTimeout);
+  }
+
+  /** Closes the subscriber connection and, if this library created it, the client. */
+  async close(): Promise<void> {
+    await Promise.all([this.channels.close(), this.adapter.close()]);
   }
 
   /** False while this node has left commands unanswered for longer than the command timeout. */

@@ -162,7 +162,7 @@ export class Redlock extends EventEmitter<RedlockEvents> {
   async quit(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await Promise.all(this.#nodes.map((n) => n.adapter.close()));
+    await Promise.all(this.#nodes.map((n) => n.close()));
   }
 
   #plan(

@@ -1,0 +1,95 @@
+import type { PubSubConnection, RedisAdapter } from "./adapter.js";
+
+type Listener = (message: string) => void;
+
+interface Channel {
+  readonly listeners: Set<Listener>;
+  readonly dispatch: Listener;
+  readonly subscribed: Promise<void>;
+}
+
+/**
+ * One shared subscriber connection per node, opened on first use, fanning each channel's
+ * messages out to in-process listeners. A channel is subscribed while it has listeners.
+ * Listening is best effort: if the node cannot confirm a subscription within `timeout` ms, the
+ * listener stays registered (it may still get messages after a reconnection) and the caller
+ * goes on, relying on its own timer.
+ */
+export class ChannelHub {
+  readonly #adapter: RedisAdapter;
+  readonly #timeout: number;
+  readonly #channels = new Map<string, Channel>();
+  #connection: PubSubConnection | undefined;
+  #closed = false;
+
+  constructor(adapter: RedisAdapter, timeout: number) {
+    this.#adapter = adapter;
+    this.#timeout = timeout;
+  }
+
+  /** Whether this node can deliver notifications at all. */
+  get available(): boolean {
+    return !this.#closed && this.#adapter.openSubscriber !== undefined;
+  }
+
+  /**
+   * Calls `listener` for every message on `channel` until the returned function is called.
+   * Resolves once the node confirmed the subscription, or after the timeout.
+   */
+  async listen(channel: string, listener: Listener): Promise<() => void> {
+    const connection = this.#open();
+    if (connection === undefined) return noop;
+    let entry = this.#channels.get(channel);
+    if (entry === undefined) {
+      const listeners = new Set<Listener>();
+      const dispatch: Listener = (message) => {
+        for (const l of listeners) l(message);
+      };
+      const subscribed = connection.subscribe(channel, dispatch).catch(() => undefined);
+      entry = { listeners, dispatch, subscribed };
+      this.#channels.set(channel, entry);
+    }
+    entry.listeners.add(listener);
+    const current = entry;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      current.subscribed,
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, this.#timeout);
+      }),
+    ]);
+    clearTimeout(timer);
+    return () => {
+      this.#remove(channel, current, listener);
+    };
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#channels.clear();
+    const connection = this.#connection;
+    this.#connection = undefined;
+    await connection?.close();
+  }
+
+  #open(): PubSubConnection | undefined {
+    if (this.#closed || this.#adapter.openSubscriber === undefined) return undefined;
+    this.#connection ??= this.#adapter.openSubscriber();
+    return this.#connection;
+  }
+
+  #remove(channel: string, entry: Channel, listener: Listener): void {
+    entry.listeners.delete(listener);
+    if (entry.listeners.size > 0 || this.#channels.get(channel) !== entry) return;
+    this.#channels.delete(channel);
+    const connection = this.#connection;
+    if (connection === undefined) return;
+    void entry.subscribed.then(() =>
+      connection.unsubscribe(channel, entry.dispatch).catch(() => undefined),
+    );
+  }
+}
+
+function noop(): void {
+  // Nothing to stop: this node cannot notify.
+}
