@@ -63,7 +63,7 @@ describe("validity through an injected clock", () => {
     await expect(lock.extend(5_000)).rejects.toBeInstanceOf(LockExpiredError);
     await expect(lock.release()).rejects.toBeInstanceOf(LockExpiredError);
     // The keys are still deleted where they remain.
-    await waitFor(async () => (await env.nodes.values("clocked")).every((v) => v === null));
+    await env.nodes.settle("clocked", [null, null, null]);
   });
 
   test("a grant that used up the validity is never returned, and is rolled back", async () => {

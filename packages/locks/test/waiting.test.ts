@@ -8,15 +8,47 @@ describe("waiting: retries, timeout and abort", () => {
   const env = useNodes(3);
 
   test("retryCount bounds the attempts", async () => {
+    await Promise.all(env.nodes.servers.map((s) => s.kill()));
     const redlock = env.redlock({ retryDelay: 1, retryJitter: 1 });
-    const held = await redlock.acquire("retries", 10_000);
     const error = await redlock
       .acquire("retries", 10_000, { retryCount: 4 })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LockAcquisitionError);
     expect(error).not.toBeInstanceOf(LockTimeoutError);
     expect((error as LockAcquisitionError).attempts).toBe(5);
+  });
+
+  test("a waiter is woken by the release, not by polling", async () => {
+    const holder = env.redlock();
+    const waiter = env.redlock({ retryDelay: 60_000, retryJitter: 0 });
+    const held = await holder.acquire("handoff", 60_000);
+    const waiting = waiter.acquire("handoff", 10_000, { timeout: 30_000 });
+    // Subscribed on every node: the release will be announced to it.
+    await waitFor(async () => {
+      const counts = await Promise.all(
+        env.nodes.servers.map(
+          async (_, i) =>
+            (await (
+              await env.nodes.inspect(i)
+            ).pubSubNumSub("quorum-locks:released:handoff")) as Record<string, number>,
+        ),
+      );
+      return counts.every((c) => c["quorum-locks:released:handoff"] === 1);
+    });
     await held.release();
+    const lock = await waiting;
+    // First try, one more right after subscribing, then the one the release woke.
+    expect(lock.attempts).toBe(3);
+    await lock.release();
+  });
+
+  test("a holder that expires instead of releasing is retried when its ttl runs out", async () => {
+    const holder = env.redlock();
+    const waiter = env.redlock({ retryDelay: 60_000, retryJitter: 0 });
+    await holder.acquire("expires", 400); // never released
+    const lock = await waiter.acquire("expires", 10_000, { timeout: 30_000 });
+    expect(lock.attempts).toBeLessThanOrEqual(4);
+    await lock.release();
   });
 
   test("timeout ends the wait with LockTimeoutError, carrying the last outcomes", async () => {
@@ -79,7 +111,8 @@ describe("waiting: retries, timeout and abort", () => {
     await expect(waiting).rejects.toBeInstanceOf(LockAbortedError);
     await Promise.all(env.nodes.servers.map((s) => s.resume()));
     // The attempt in flight then wins, and its lock is released, not leaked.
-    const released = (t: TapAdapter) => t.sent.some((args) => args[1] === scripts.release.sha);
+    const released = (t: TapAdapter) =>
+      t.sent.some((args) => args[1] === scripts.release.sha || args[1] === scripts.release.source);
     await waitFor(() => taps.filter(released).length >= 2);
     await waitFor(async () => (await env.nodes.values("abort-in-flight")).every((v) => v === null));
     await Promise.all(taps.map((t) => t.close()));

@@ -14,6 +14,12 @@ export interface RedisAdapter {
   readonly firstConnection: Promise<void>;
   /** Whether `firstConnection` has settled (checked on the hot path to skip an await). */
   readonly connectionSettled: boolean;
+  /**
+   * Bumped each time the connection is (re)established. A new connection may lead to a server
+   * that has forgotten our scripts (a restart), so they are sent in full again. Optional: an
+   * adapter without it relies on the NOSCRIPT fallback alone.
+   */
+  readonly generation?: number | undefined;
   /** Closes the client if this library created it; leaves a caller's client open. */
   close(): Promise<void>;
   /**

@@ -12,6 +12,7 @@ export interface NodeRedisClient {
   close(): Promise<void>;
   destroy(): void;
   on(event: "error", listener: (err: Error) => void): unknown;
+  on(event: "ready", listener: () => void): unknown;
   once(event: "ready" | "error", listener: (...args: unknown[]) => void): unknown;
   duplicate(): NodeRedisClient;
   subscribe(channel: string, listener: (message: string) => void): Promise<void>;
@@ -63,6 +64,7 @@ class NodeRedisAdapter implements RedisAdapter {
   readonly label: string;
   readonly firstConnection: Promise<void>;
   connectionSettled = false;
+  generation = 0;
   readonly #client: NodeRedisClient;
   readonly #owned: boolean;
 
@@ -70,6 +72,9 @@ class NodeRedisAdapter implements RedisAdapter {
     this.#client = client;
     this.#owned = owned;
     this.label = label;
+    client.on("ready", () => {
+      this.generation++;
+    });
     if (client.isReady) {
       this.connectionSettled = true;
       this.firstConnection = Promise.resolve();

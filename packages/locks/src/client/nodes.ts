@@ -67,6 +67,9 @@ class BorrowedAdapter implements RedisAdapter {
   get connectionSettled(): boolean {
     return this.#inner.connectionSettled;
   }
+  get generation(): number | undefined {
+    return this.#inner.generation;
+  }
   sendCommand(args: readonly string[]): Promise<unknown> {
     return this.#inner.sendCommand(args);
   }

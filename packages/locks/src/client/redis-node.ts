@@ -1,4 +1,10 @@
 import type { LuaScript } from "../scripts/index.js";
+
+/** Receives one node's reply in a round; `index` is the node's position. */
+export interface ReplySink {
+  reply(index: number, value: unknown): void;
+  fail(index: number, error: unknown): void;
+}
 import type { RedisAdapter } from "./adapter.js";
 import { ChannelHub } from "./channel-hub.js";
 
@@ -16,6 +22,9 @@ export class RedisNode {
   readonly #commandTimeout: number;
   #outstanding = 0;
   #lastProgress = 0;
+  /** Scripts this connection's server is known to have cached (by SHA). */
+  readonly #loaded = new Set<string>();
+  #generation: number | undefined = -1;
 
   constructor(adapter: RedisAdapter, commandTimeout: number) {
     this.adapter = adapter;
@@ -45,37 +54,84 @@ export class RedisNode {
    * first connection counts as unanswered too: a node stuck in its handshake is unresponsive.
    */
   run(script: LuaScript, evalshaArgs: readonly string[], now: number): Promise<unknown> {
-    return this.#send(evalshaArgs, now).then(undefined, (error: unknown) => {
-      if (error instanceof Error && error.message.startsWith("NOSCRIPT")) {
-        // EVAL loads the script into the node's cache, so the next EVALSHA succeeds.
-        const args = evalshaArgs.slice();
-        args[0] = "EVAL";
-        args[1] = script.source;
-        return this.#send(args, performance.now());
-      }
-      throw error;
+    return new Promise((resolve, reject) => {
+      this.dispatch(
+        script,
+        evalshaArgs,
+        now,
+        { reply: (_, v) => { resolve(v); }, fail: (_, e) => { reject(e); } },
+        0,
+      );
     });
+  }
+
+  /** The hot path of a round: like run(), but the reply goes straight to `sink`. */
+  dispatch(
+    script: LuaScript,
+    evalshaArgs: readonly string[],
+    now: number,
+    sink: ReplySink,
+    index: number,
+  ): void {
+    this.#deliver(this.#send(this.#argsFor(script, evalshaArgs), now), script, sink, index, () => {
+      // The server lost its script cache under a live connection: send it in full once.
+      this.#deliver(
+        this.#send(evalSource(script, evalshaArgs), performance.now()),
+        script,
+        sink,
+        index,
+      );
+    });
+  }
+
+  #deliver(
+    sent: Promise<unknown>,
+    script: LuaScript,
+    sink: ReplySink,
+    index: number,
+    onNoScript?: () => void,
+  ): void {
+    sent.then(
+      (reply) => {
+        this.#answered();
+        this.#loaded.add(script.sha);
+        sink.reply(index, reply);
+      },
+      (error: unknown) => {
+        this.#answered();
+        if (onNoScript !== undefined && isNoScript(error)) {
+          this.#loaded.delete(script.sha);
+          onNoScript();
+        } else {
+          sink.fail(index, error);
+        }
+      },
+    );
+  }
+
+  /**
+   * EVALSHA once the script is known to be cached on this connection's server, EVAL (which
+   * caches it) until then. Retrying after NOSCRIPT instead would let a rollback sent meanwhile
+   * overtake the acquire it undoes; with this, retries happen only if someone flushes the
+   * script cache under a live connection.
+   */
+  #argsFor(script: LuaScript, evalshaArgs: readonly string[]): readonly string[] {
+    const generation = this.adapter.generation;
+    if (generation !== this.#generation) {
+      this.#generation = generation;
+      this.#loaded.clear();
+    }
+    return this.#loaded.has(script.sha) ? evalshaArgs : evalSource(script, evalshaArgs);
   }
 
   #send(args: readonly string[], now: number): Promise<unknown> {
     if (this.#outstanding === 0) this.#lastProgress = now;
     this.#outstanding++;
     const adapter = this.adapter;
-    const sent = adapter.connectionSettled
+    return adapter.connectionSettled
       ? adapter.sendCommand(args)
       : adapter.firstConnection.then(() => adapter.sendCommand(args));
-    return sent.then(this.#onReply, this.#onError);
   }
-
-  readonly #onReply = (reply: unknown): unknown => {
-    this.#answered();
-    return reply;
-  };
-
-  readonly #onError = (error: unknown): never => {
-    this.#answered();
-    throw error;
-  };
 
   #answered(): void {
     this.#outstanding--;
@@ -96,5 +152,17 @@ export function evalshaArgs(
   let i = 3;
   for (const key of keys) args[i++] = key;
   for (const arg of argv) args[i++] = arg;
+  return args;
+}
+
+function isNoScript(error: unknown): boolean {
+  return error instanceof Error && error.message.startsWith("NOSCRIPT");
+}
+
+/** The same call as EVAL with the script's source. */
+function evalSource(script: LuaScript, evalshaArgs: readonly string[]): string[] {
+  const args = evalshaArgs.slice();
+  args[0] = "EVAL";
+  args[1] = script.source;
   return args;
 }

@@ -1,11 +1,14 @@
 import pRetry from "p-retry";
 import { evalshaArgs } from "../client/redis-node.js";
 import { LockAbortedError, LockAcquisitionError, LockTimeoutError } from "../errors/index.js";
-import { scripts } from "../scripts/index.js";
+import { type LuaScript, scripts } from "../scripts/index.js";
+import { RELEASE_CHANNEL_PREFIX } from "./channels.js";
 import type { QuorumContext } from "./context.js";
+import { fairQueueKeys } from "./keys.js";
 import { Lock } from "./lock.js";
+import { pause, ReleaseNotifier } from "./notifier.js";
 import { readAcquire, readCount } from "./replies.js";
-import { Round } from "./round.js";
+import { mayHold, Round } from "./round.js";
 import { newToken } from "./token.js";
 import { clockDrift } from "./validity.js";
 
@@ -18,6 +21,8 @@ export interface AcquirePlan {
   readonly retryJitter: number;
   readonly timeout: number | undefined;
   readonly signal: AbortSignal | undefined;
+  /** First come, first served (one resource). */
+  readonly fair: boolean;
 }
 
 /** A failed attempt; p-retry retries on it. Carries the round for the final error. */
@@ -29,113 +34,201 @@ class AttemptFailed extends Error {
   }
 }
 
-/**
- * Deletes our token wherever the attempt may have set it, including nodes whose reply was lost
- * or came too late. Not awaited: a node's commands run in order on its connection, so this
- * release always lands after the acquire it undoes, and before the next attempt's.
- */
-function rollback(ctx: QuorumContext, plan: AcquirePlan, token: string, round: Round): void {
-  const mask = round.mayHold();
-  if (!mask.includes(true)) return;
-  const args = evalshaArgs(scripts.release, plan.resources, [token]);
-  void new Round(ctx, scripts.release, args, readCount, {
-    mask,
-    skipUnresponsive: false,
-    earlyFailure: false,
-  }).done;
-}
-
-/** Waits `ms`, or rejects with the signal's reason the moment it aborts. */
-function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason as Error);
-      return;
-    }
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason as Error);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
-}
+const ACQUIRE_OPTIONS = { holders: undefined, skipUnresponsive: true, earlyFailure: true };
+const ROLLBACK_OPTIONS = { skipUnresponsive: false, earlyFailure: false };
 
 /**
  * Redlock's acquisition: attempt on every node at once, keep the lock only with a quorum and
  * positive validity (ttl − elapsed − drift, on the monotonic clock, from this attempt's start),
- * otherwise roll back and retry after retryDelay plus jitter. p-retry counts the retries and
- * enforces the timeout; the wait itself is ours so that it can be cut short by the deadline or
- * the signal.
+ * otherwise roll back and try again.
+ *
+ * Between attempts it waits for the lock's release (a notification from any node) or for the
+ * holder's remaining ttl to run out, whichever comes first; when no holder was seen (nodes
+ * failed) it waits retryDelay plus jitter. The first attempt runs without p-retry, which only
+ * steps in for retries: it counts them and enforces the timeout.
  */
-export async function acquireLock(ctx: QuorumContext, plan: AcquirePlan): Promise<Lock> {
-  const { resources, ttl, signal } = plan;
-  if (signal?.aborted) throw new LockAbortedError(resources, signal.reason);
-  const token = newToken();
-  const args = evalshaArgs(scripts.acquire, resources, [token, String(ttl)]);
-  const drift = clockDrift(ttl, ctx.driftFactor);
-  const startedAt = performance.now();
-  const deadline = plan.timeout === undefined ? Infinity : startedAt + plan.timeout;
-  let attempts = 0;
+class Acquisition {
+  readonly #ctx: QuorumContext;
+  readonly #plan: AcquirePlan;
+  readonly #token = newToken();
+  readonly #script: LuaScript;
+  readonly #args: string[];
+  readonly #drift: number;
+  readonly #deadline: number;
+  #attempts = 0;
+  #notifier: ReleaseNotifier | undefined;
+  #seenNotifications = 0;
 
-  const attempt = async (): Promise<Lock> => {
-    if (signal?.aborted) throw signal.reason as Error;
-    attempts++;
-    const attemptStart = ctx.clock.monotonic();
-    const round = await new Round(ctx, scripts.acquire, args, readAcquire, {
-      mask: undefined,
-      skipUnresponsive: true,
-      earlyFailure: true,
-    }).done;
+  constructor(ctx: QuorumContext, plan: AcquirePlan) {
+    this.#ctx = ctx;
+    this.#plan = plan;
+    if (plan.fair) {
+      const resource = plan.resources[0] as string;
+      this.#script = scripts.fairAcquire;
+      this.#args = evalshaArgs(
+        scripts.fairAcquire,
+        [resource, ...fairQueueKeys(resource)],
+        [
+          this.#token,
+          String(plan.ttl),
+          String(ctx.clock.wall()),
+          String(Math.max(1_000, 2 * (plan.retryDelay + plan.retryJitter))),
+        ],
+      );
+    } else {
+      this.#script = scripts.acquire;
+      this.#args = evalshaArgs(scripts.acquire, plan.resources, [this.#token, String(plan.ttl)]);
+    }
+    this.#drift = clockDrift(plan.ttl, ctx.driftFactor);
+    this.#deadline = plan.timeout === undefined ? Infinity : performance.now() + plan.timeout;
+  }
+
+  run(): Promise<Lock> {
+    const startedAt = this.#ctx.clock.monotonic();
+    this.#attempts++;
+    return this.#round().done.then((round) => this.#grant(round, startedAt) ?? this.#retry(round));
+  }
+
+  #round(): Round {
+    return new Round(this.#ctx, this.#script, this.#args, readAcquire, ACQUIRE_OPTIONS);
+  }
+
+  /** The lock, if the round reached a quorum with validity left; else rolls the round back. */
+  #grant(round: Round, startedAt: number): Lock | undefined {
+    const ctx = this.#ctx;
     if (round.granted >= ctx.quorum) {
-      const validUntil = attemptStart + ttl - drift;
+      const validUntil = startedAt + this.#plan.ttl - this.#drift;
       if (validUntil > ctx.clock.monotonic()) {
-        return new Lock(ctx, resources, token, attempts, round.mayHold(), validUntil);
+        this.#notifier?.stop();
+        return new Lock(
+          ctx,
+          this.#plan.resources,
+          this.#token,
+          this.#attempts,
+          round.votes,
+          validUntil,
+        );
       }
     }
-    rollback(ctx, plan, token, round);
-    throw new AttemptFailed(round);
-  };
+    this.#rollback(round);
+    return undefined;
+  }
 
-  const run = pRetry(attempt, {
-    retries: plan.retryCount === -1 ? Infinity : plan.retryCount,
-    minTimeout: 0,
-    factor: 1,
-    maxRetryTime: plan.timeout ?? Infinity,
-    shouldRetry: ({ error }) => error instanceof AttemptFailed,
-    onFailedAttempt: async ({ retriesLeft }) => {
-      if (retriesLeft <= 0) return;
-      const wait = plan.retryDelay + Math.floor(Math.random() * plan.retryJitter);
-      const left = deadline - performance.now();
-      if (left > 0) await pause(Math.min(wait, left), signal);
-    },
-    // No `signal` here: p-retry would drop a lock won by an attempt in flight when the signal
-    // aborts, leaking it until its ttl. The pause rejects on abort, and the wrapper below
-    // releases such a lock.
-  });
+  /**
+   * Deletes our token wherever the attempt may have set it, including nodes whose reply was
+   * lost or came too late. Not awaited: a node's commands run in order on its connection, so
+   * this release always lands after the acquire it undoes, and before the next attempt's.
+   */
+  #rollback(round: Round): void {
+    if (!round.votes.some(mayHold)) return;
+    const args = evalshaArgs(scripts.release, this.#plan.resources, [
+      this.#token,
+      RELEASE_CHANNEL_PREFIX,
+    ]);
+    void new Round(this.#ctx, scripts.release, args, readCount, {
+      ...ROLLBACK_OPTIONS,
+      holders: round.votes,
+    }).done;
+  }
 
-  const failure = (error: unknown): Error => {
+  async #retry(first: Round): Promise<Lock> {
+    const plan = this.#plan;
+    try {
+      if (plan.retryCount === 0 || plan.timeout === 0) throw new AttemptFailed(first);
+      await this.#wait(first);
+      return await pRetry(
+        async () => {
+          const startedAt = this.#ctx.clock.monotonic();
+          this.#attempts++;
+          this.#seenNotifications = this.#notifier?.count ?? 0;
+          const round = await this.#round().done;
+          const lock = this.#grant(round, startedAt);
+          if (lock === undefined) throw new AttemptFailed(round);
+          return lock;
+        },
+        {
+          retries: plan.retryCount === -1 ? Infinity : plan.retryCount - 1,
+          minTimeout: 0,
+          factor: 1,
+          maxRetryTime: Math.max(0, this.#deadline - performance.now()),
+          shouldRetry: ({ error }) => error instanceof AttemptFailed,
+          onFailedAttempt: async ({ error, retriesLeft }) => {
+            if (retriesLeft > 0 && error instanceof AttemptFailed) await this.#wait(error.round);
+          },
+        },
+      );
+    } catch (error) {
+      this.#notifier?.stop();
+      if (plan.fair) this.#leaveQueue();
+      throw this.#failure(error);
+    }
+  }
+
+  /** A fair waiter that gives up leaves the queue everywhere, so that it blocks nobody. */
+  #leaveQueue(): void {
+    const resource = this.#plan.resources[0] as string;
+    const args = evalshaArgs(
+      scripts.fairLeave,
+      [resource, ...fairQueueKeys(resource)],
+      [this.#token, RELEASE_CHANNEL_PREFIX],
+    );
+    void new Round(this.#ctx, scripts.fairLeave, args, readCount, {
+      holders: undefined,
+      skipUnresponsive: true,
+      earlyFailure: false,
+    }).done;
+  }
+
+  /** Waits before the next attempt; see the class comment. */
+  async #wait(round: Round): Promise<void> {
+    const plan = this.#plan;
+    const left = this.#deadline - performance.now();
+    if (left <= 0) return;
+    if (plan.signal?.aborted) throw plan.signal.reason as Error;
+    if (round.granted > 0 && round.granted < this.#ctx.quorum) {
+      // Split vote between contenders: back off a little, at random, to desynchronise.
+      return pause(Math.min(left, Math.random() * Math.min(plan.retryJitter, 10)), plan.signal);
+    }
+    if (round.heldTtl >= 0) {
+      if (this.#notifier === undefined) {
+        this.#notifier = new ReleaseNotifier(this.#ctx.nodes, plan.resources);
+        // Subscribed now; the next attempt at once catches a release that came before.
+        if (await this.#notifier.start()) return;
+      }
+      if (this.#notifier.started) {
+        return this.#notifier.wait(
+          Math.min(left, round.heldTtl + 1),
+          this.#seenNotifications,
+          plan.signal,
+        );
+      }
+    }
+    const delay = plan.retryDelay + Math.floor(Math.random() * plan.retryJitter);
+    return pause(Math.min(left, delay), plan.signal);
+  }
+
+  #failure(error: unknown): Error {
+    const { resources, signal, timeout } = this.#plan;
     if (signal?.aborted) return new LockAbortedError(resources, signal.reason);
     if (!(error instanceof AttemptFailed)) return error as Error;
     const outcomes = error.round.outcomes();
-    if (plan.timeout !== undefined && performance.now() >= deadline) {
-      return new LockTimeoutError(resources, plan.timeout, attempts, outcomes);
+    if (timeout !== undefined && performance.now() >= this.#deadline) {
+      return new LockTimeoutError(resources, timeout, this.#attempts, outcomes);
     }
-    return new LockAcquisitionError(resources, attempts, outcomes);
-  };
-
-  if (signal === undefined) {
-    return run.catch((error: unknown) => {
-      throw failure(error);
-    });
+    return new LockAcquisitionError(resources, this.#attempts, outcomes);
   }
+}
+
+/** Acquires a lock; see {@link Acquisition}. */
+export function acquireLock(ctx: QuorumContext, plan: AcquirePlan): Promise<Lock> {
+  const { resources, signal } = plan;
+  if (signal === undefined) return new Acquisition(ctx, plan).run();
+  if (signal.aborted) return Promise.reject(new LockAbortedError(resources, signal.reason));
+  const run = new Acquisition(ctx, plan).run();
   return new Promise<Lock>((resolve, reject) => {
-    let settled = false;
+    let aborted = false;
     const onAbort = () => {
-      settled = true;
+      aborted = true;
       reject(new LockAbortedError(resources, signal.reason));
     };
     signal.addEventListener("abort", onAbort, { once: true });
@@ -143,12 +236,12 @@ export async function acquireLock(ctx: QuorumContext, plan: AcquirePlan): Promis
       (lock) => {
         signal.removeEventListener("abort", onAbort);
         // Aborted while the winning attempt was in flight: hand the lock straight back.
-        if (settled) lock.release().catch(() => undefined);
+        if (aborted) lock.release().catch(() => undefined);
         else resolve(lock);
       },
       (error: unknown) => {
         signal.removeEventListener("abort", onAbort);
-        if (!settled) reject(failure(error));
+        if (!aborted) reject(error);
       },
     );
   });

@@ -11,7 +11,8 @@ import { parseOrThrow } from "../options/parse.js";
 import { scripts } from "../scripts/index.js";
 import type { QuorumContext } from "./context.js";
 import { readCount } from "./replies.js";
-import { Round } from "./round.js";
+import { Round, type Votes } from "./round.js";
+import { RELEASE_CHANNEL_PREFIX } from "./channels.js";
 import { clockDrift } from "./validity.js";
 
 type LockState = "held" | "released" | "lost";
@@ -30,8 +31,8 @@ export class Lock implements AsyncDisposable {
   /** How many attempts the acquisition took. */
   readonly attempts: number;
   readonly #ctx: QuorumContext;
-  /** Nodes that may hold our keys: asked at acquisition and not answered "held by another". */
-  readonly #nodes: readonly boolean[];
+  /** The acquire round's votes: where our keys may be (asked, not answered "held"). */
+  readonly #holders: Votes;
   #validUntil: number;
   #expiration: number;
   #state: LockState = "held";
@@ -43,14 +44,14 @@ export class Lock implements AsyncDisposable {
     resources: readonly string[],
     value: string,
     attempts: number,
-    nodes: readonly boolean[],
+    holders: Votes,
     validUntil: number,
   ) {
     this.#ctx = ctx;
     this.resources = resources;
     this.value = value;
     this.attempts = attempts;
-    this.#nodes = nodes;
+    this.#holders = holders;
     this.#validUntil = validUntil;
     this.#expiration = ctx.clock.wall() + (validUntil - ctx.clock.monotonic());
   }
@@ -86,7 +87,7 @@ export class Lock implements AsyncDisposable {
     }
     const args = evalshaArgs(scripts.extend, this.resources, [this.value, String(ttl)]);
     const round = await new Round(ctx, scripts.extend, args, readCount, {
-      mask: this.#nodes,
+      holders: this.#holders,
       skipUnresponsive: false,
       earlyFailure: true,
     }).done;
@@ -119,9 +120,9 @@ export class Lock implements AsyncDisposable {
     const wasLost = this.#state === "lost";
     const expired = wasLost || ctx.clock.monotonic() >= this.#validUntil;
     this.#state = "released";
-    const args = evalshaArgs(scripts.release, this.resources, [this.value]);
+    const args = evalshaArgs(scripts.release, this.resources, [this.value, RELEASE_CHANNEL_PREFIX]);
     const round = new Round(ctx, scripts.release, args, readCount, {
-      mask: this.#nodes,
+      holders: this.#holders,
       skipUnresponsive: false,
       earlyFailure: false,
     }).done;

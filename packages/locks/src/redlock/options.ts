@@ -39,6 +39,8 @@ export const redlockOptionsSchema = z.strictObject({
       error: "must be a node-redis client options object",
     })
     .optional(),
+  /** Grant locks in arrival order (see the acquire option). Default false. */
+  fair: z.boolean({ error: "must be true or false" }).default(false),
   /** Monotonic and wall clocks; replace only in tests. */
   clock: z
     .custom<Clock>(
@@ -64,6 +66,11 @@ export const acquireOptionsSchema = z.strictObject({
   retryCount: wholeNumber(-1).optional(),
   retryDelay: milliseconds().optional(),
   retryJitter: milliseconds().optional(),
+  /**
+   * First come, first served: waiters queue on the nodes and the lock goes to the longest
+   * waiting one. One resource per fair lock. Default: the Redlock's `fair` (false).
+   */
+  fair: z.boolean({ error: "must be true or false" }).optional(),
 });
 
 export type AcquireOptions = z.input<typeof acquireOptionsSchema>;

@@ -5,7 +5,7 @@ import { RedisNode } from "../client/redis-node.js";
 import { LockConfigError, type LockError } from "../errors/index.js";
 import { ttlMilliseconds } from "../options/fields.js";
 import { parseOrThrow } from "../options/parse.js";
-import { acquireLock } from "./acquire.js";
+import { type AcquirePlan, acquireLock } from "./acquire.js";
 import { systemClock } from "./clock.js";
 import type { QuorumContext } from "./context.js";
 import type { Lock } from "./lock.js";
@@ -33,6 +33,7 @@ export interface RedlockEvents {
 }
 
 const ttlSchema = ttlMilliseconds();
+const NO_OPTIONS: Partial<Record<keyof AcquireOptions, undefined>> = {};
 
 /**
  * Distributed locks by quorum over N independent Redis nodes (the Redlock algorithm). One node
@@ -93,12 +94,18 @@ export class Redlock extends EventEmitter<RedlockEvents> {
    *   `timeout` ran out, LockAcquisitionError when the retries ran out, LockAbortedError when
    *   `signal` aborted.
    */
-  async acquire(
+  acquire(
     resources: string | readonly string[],
     ttl: number,
     options?: AcquireOptions,
   ): Promise<Lock> {
-    return acquireLock(this.#ctx, this.#plan(resources, ttl, options, acquireOptionsSchema));
+    let plan: AcquirePlan;
+    try {
+      plan = this.#plan(resources, ttl, options, acquireOptionsSchema);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return acquireLock(this.#ctx, plan);
   }
 
   /**
@@ -170,13 +177,26 @@ export class Redlock extends EventEmitter<RedlockEvents> {
     ttl: number,
     options: AcquireOptions | undefined,
     schema: typeof acquireOptionsSchema,
-  ) {
-    const list = parseOrThrow(resourcesSchema, resources, "resources");
-    const validTtl = parseOrThrow(ttlSchema, ttl, "ttl");
-    const opts = options === undefined ? {} : parseOrThrow(schema, options, "options");
+  ): AcquirePlan {
+    // The common shapes (one name, a positive whole ttl) are checked by hand on this hot path;
+    // anything else goes through the schemas, which also word the errors.
+    const list =
+      typeof resources === "string" && resources !== ""
+        ? [resources]
+        : parseOrThrow(resourcesSchema, resources, "resources");
+    const validTtl =
+      Number.isSafeInteger(ttl) && ttl > 0 ? ttl : parseOrThrow(ttlSchema, ttl, "ttl");
+    const opts = options === undefined ? NO_OPTIONS : parseOrThrow(schema, options, "options");
+    const fair = opts.fair ?? this.options.fair;
+    if (fair && list.length > 1) {
+      throw new LockConfigError([
+        { field: "options.fair", message: "a fair lock takes exactly one resource" },
+      ]);
+    }
     return {
       resources: list,
       ttl: validTtl,
+      fair,
       retryCount: opts.retryCount ?? this.options.retryCount,
       retryDelay: opts.retryDelay ?? this.options.retryDelay,
       retryJitter: opts.retryJitter ?? this.options.retryJitter,

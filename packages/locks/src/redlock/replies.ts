@@ -10,19 +10,11 @@ function unexpected(reply: unknown): string {
   return `unexpected reply ${typeof shown === "string" ? shown : typeof reply}`;
 }
 
-/** acquire.lua: {1, 0} granted, {0, pttl} held by another owner. */
+/** acquire.lua: 0 granted; n>0 held by another owner for n-1 more ms; -1 held with no expiry. */
 export const readAcquire: ReplyReader = (reply, round, i) => {
-  if (Array.isArray(reply) && reply.length === 2) {
-    if (reply[0] === 1) {
-      round.settle(i, Vote.Granted);
-      return;
-    }
-    if (reply[0] === 0) {
-      round.settle(i, Vote.Held, Number(reply[1]));
-      return;
-    }
-  }
-  round.settle(i, Vote.Error, unexpected(reply));
+  if (reply === 0) round.settle(i, Vote.Granted);
+  else if (typeof reply === "number") round.settle(i, Vote.Held, reply > 0 ? reply - 1 : -1);
+  else round.settle(i, Vote.Error, unexpected(reply));
 };
 
 /** extend.lua: 1 extended, 0 not ours. release.lua: keys deleted, 0 not ours. */

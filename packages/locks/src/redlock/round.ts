@@ -1,4 +1,4 @@
-import type { RedisNode } from "../client/redis-node.js";
+import type { RedisNode, ReplySink } from "../client/redis-node.js";
 import type { NodeOutcome } from "../errors/index.js";
 import type { LuaScript } from "../scripts/index.js";
 import type { QuorumContext } from "./context.js";
@@ -9,18 +9,36 @@ export const Vote = {
   Granted: 1,
   /** Acquire: another owner holds a key. */
   Held: 2,
-  /** Extend/release: our token is not there. Also used for nodes the round did not ask. */
+  /** Extend/release: our token is not there. */
   NotOwner: 3,
   Error: 4,
   Timeout: 5,
+  /** Not asked: the node was unresponsive (counts as failed). */
+  Skipped: 6,
+  /** Not asked: the lock was never set there (counts as denied). */
+  NotAsked: 7,
 } as const;
 export type Vote = (typeof Vote)[keyof typeof Vote];
 
 /** How a script's reply reads as a vote. */
 export type ReplyReader = (reply: unknown, round: Round, index: number) => void;
 
-/** Which nodes a round talks to: all, or those marked true. */
-export type NodeMask = readonly boolean[] | undefined;
+/** Votes of an acquire round, kept by the lock to know where its keys may be. */
+export type Votes = Uint8Array;
+
+/** Whether the acquire round's vote says our keys may be on that node. */
+export function mayHold(vote: number | undefined): boolean {
+  return vote !== Vote.Held && vote !== Vote.Skipped && vote !== Vote.NotAsked;
+}
+
+export interface RoundOptions {
+  /** Ask only the nodes where an earlier acquire round's votes say our keys may be. */
+  readonly holders: Votes | undefined;
+  /** Do not ask nodes that stopped answering; count them as failed. */
+  readonly skipUnresponsive: boolean;
+  /** Decide as soon as a quorum can no longer grant (else wait for every reply). */
+  readonly earlyFailure: boolean;
+}
 
 /**
  * One quorum round: a script sent to every node at once, decided as soon as the outcome is
@@ -28,16 +46,16 @@ export type NodeMask = readonly boolean[] | undefined;
  * command timeout runs out. Replies after the decision are ignored: whatever they did on a
  * node is undone by the caller (rollback or release), which targets every node asked.
  */
-export class Round {
-  readonly votes: Vote[];
-  readonly details: (string | number | undefined)[];
-  /** Nodes the script was sent to (not skipped, not outside the mask). */
-  readonly sent: boolean[];
+export class Round implements ReplySink {
+  readonly votes: Votes;
+  /** Per node: the holder's remaining ttl (Held) or the error message (Error, Skipped). */
+  details: (string | number | undefined)[] | undefined;
   granted = 0;
   denied = 0;
   failed = 0;
   /** Largest remaining ttl among keys held by other owners (-1 when none or unknown). */
   heldTtl = -1;
+  readonly done: Promise<Round>;
   readonly #nodes: readonly RedisNode[];
   readonly #quorum: number;
   readonly #earlyFailure: boolean;
@@ -46,14 +64,13 @@ export class Round {
   #decided = false;
   #timer: NodeJS.Timeout | undefined;
   #resolve!: (round: Round) => void;
-  readonly done: Promise<Round>;
 
   constructor(
     ctx: QuorumContext,
     script: LuaScript,
     args: readonly string[],
     read: ReplyReader,
-    options: { mask: NodeMask; skipUnresponsive: boolean; earlyFailure: boolean },
+    options: RoundOptions,
   ) {
     const nodes = ctx.nodes;
     const n = nodes.length;
@@ -61,38 +78,37 @@ export class Round {
     this.#quorum = ctx.quorum;
     this.#earlyFailure = options.earlyFailure;
     this.#read = read;
-    this.votes = new Array<Vote>(n).fill(Vote.Pending);
-    this.details = new Array<string | number | undefined>(n);
-    this.sent = new Array<boolean>(n).fill(false);
+    this.votes = new Uint8Array(n);
     this.#pending = n;
     this.done = new Promise<Round>((resolve) => {
       this.#resolve = resolve;
     });
+    const holders = options.holders;
     const now = ctx.clock.monotonic();
     for (let i = 0; i < n; i++) {
       const node = nodes[i] as RedisNode;
-      if (options.mask !== undefined && options.mask[i] !== true) {
-        this.#settle(i, Vote.NotOwner, undefined);
+      if (holders !== undefined && !mayHold(holders[i])) {
+        this.#settle(i, Vote.NotAsked, undefined);
       } else if (options.skipUnresponsive && !node.isResponsive(now)) {
-        this.#settle(i, Vote.Error, `unresponsive: ${node.outstanding} commands unanswered`);
+        this.#settle(i, Vote.Skipped, `unresponsive: ${node.outstanding} commands unanswered`);
       } else {
-        this.sent[i] = true;
-        node.run(script, args, now).then(
-          (reply) => {
-            if (!this.#decided) this.#read(reply, this, i);
-          },
-          (error: unknown) => {
-            if (!this.#decided) {
-              this.#settle(i, Vote.Error, error instanceof Error ? error.message : String(error));
-            }
-          },
-        );
+        node.dispatch(script, args, now, this, i);
       }
     }
     if (!this.#decided) {
-      this.#timer = setTimeout(() => {
-        this.#timeOut();
-      }, ctx.commandTimeout);
+      this.#timer = setTimeout(this.#timeOut, ctx.commandTimeout);
+    }
+  }
+
+  /** ReplySink: a node answered. */
+  reply(index: number, value: unknown): void {
+    if (!this.#decided) this.#read(value, this, index);
+  }
+
+  /** ReplySink: a node's command failed. */
+  fail(index: number, error: unknown): void {
+    if (!this.#decided) {
+      this.#settle(index, Vote.Error, error instanceof Error ? error.message : String(error));
     }
   }
 
@@ -103,35 +119,40 @@ export class Round {
 
   #settle(i: number, vote: Vote, detail: string | number | undefined): void {
     this.votes[i] = vote;
-    this.details[i] = detail;
     this.#pending--;
-    if (vote === Vote.Granted) this.granted++;
-    else if (vote === Vote.Held || vote === Vote.NotOwner) this.denied++;
-    else this.failed++;
-    if (vote === Vote.Held && typeof detail === "number" && detail > this.heldTtl) {
-      this.heldTtl = detail;
+    if (vote === Vote.Granted) {
+      this.granted++;
+    } else {
+      if (vote === Vote.Held || vote === Vote.NotOwner || vote === Vote.NotAsked) this.denied++;
+      else this.failed++;
+      if (detail !== undefined) {
+        (this.details ??= new Array<string | number | undefined>(this.votes.length))[i] = detail;
+        if (vote === Vote.Held && typeof detail === "number" && detail > this.heldTtl) {
+          this.heldTtl = detail;
+        }
+      }
     }
-    const n = this.votes.length;
     if (
       this.granted >= this.#quorum ||
       this.#pending === 0 ||
-      (this.#earlyFailure && n - this.denied - this.failed < this.#quorum)
+      (this.#earlyFailure && this.votes.length - this.denied - this.failed < this.#quorum)
     ) {
       this.#decide();
     }
   }
 
-  #timeOut(): void {
+  readonly #timeOut = (): void => {
     this.#timer = undefined;
-    for (let i = 0; i < this.votes.length; i++) {
-      if (this.votes[i] === Vote.Pending) {
-        this.votes[i] = Vote.Timeout;
+    const votes = this.votes;
+    for (let i = 0; i < votes.length; i++) {
+      if (votes[i] === Vote.Pending) {
+        votes[i] = Vote.Timeout;
         this.failed++;
       }
     }
     this.#pending = 0;
     this.#decide();
-  }
+  };
 
   #decide(): void {
     this.#decided = true;
@@ -139,24 +160,21 @@ export class Round {
     this.#resolve(this);
   }
 
-  /** Nodes that may hold the key after this acquire round: asked, and not answered "held". */
-  mayHold(): boolean[] {
-    return this.votes.map((v, i) => this.sent[i] === true && v !== Vote.Held);
-  }
-
   /** Each node's outcome, for errors. */
   outcomes(): NodeOutcome[] {
-    return this.votes.map((vote, i): NodeOutcome => {
+    return Array.from(this.votes, (vote, i): NodeOutcome => {
       const node = this.#nodes[i]?.label ?? `node-${i}`;
-      const detail = this.details[i];
+      const detail = this.details?.[i];
       switch (vote) {
         case Vote.Granted:
           return { node, status: "granted" };
         case Vote.Held:
           return { node, status: "held", ttl: typeof detail === "number" ? detail : -1 };
         case Vote.NotOwner:
+        case Vote.NotAsked:
           return { node, status: "not-owner" };
         case Vote.Error:
+        case Vote.Skipped:
           return { node, status: "error", message: String(detail) };
         case Vote.Timeout:
           return { node, status: "timeout" };

@@ -5,32 +5,40 @@
   ARGV[1]     the owner's token (random, 128+ bits)
   ARGV[2]     time to live, in milliseconds (a positive integer)
 
-  Returns {1, 0}     when every key now holds the token with the given ttl
-                     (set now, or already ours: a retry after a lost reply);
-          {0, pttl}  when a key is held by another token and nothing was changed;
-                     pttl is that key's remaining life in ms (-1: it has no expiry).
+  Returns an integer (not a table: this runs on every acquisition, and a table costs the
+  server an allocation and an array reply):
+     0   every key now holds the token with the given ttl
+         (set now, or already ours: a retry after a lost reply);
+    n>0  a key is held by another token and nothing was changed; it expires in n-1 ms;
+    -1   a key is held by another token that has no expiry.
 ]]
 local token = ARGV[1]
 local ttl = ARGV[2]
 
+local function held(key)
+  local pttl = redis.call('PTTL', key)
+  if pttl < 0 then return -1 end
+  return pttl + 1
+end
+
 if #KEYS == 1 then
   if redis.call('SET', KEYS[1], token, 'NX', 'PX', ttl) then
-    return {1, 0}
+    return 0
   end
   if redis.call('GET', KEYS[1]) == token then
     redis.call('PEXPIRE', KEYS[1], ttl)
-    return {1, 0}
+    return 0
   end
-  return {0, redis.call('PTTL', KEYS[1])}
+  return held(KEYS[1])
 end
 
 for i = 1, #KEYS do
-  local held = redis.call('GET', KEYS[i])
-  if held and held ~= token then
-    return {0, redis.call('PTTL', KEYS[i])}
+  local value = redis.call('GET', KEYS[i])
+  if value and value ~= token then
+    return held(KEYS[i])
   end
 end
 for i = 1, #KEYS do
   redis.call('SET', KEYS[i], token, 'PX', ttl)
 end
-return {1, 0}
+return 0

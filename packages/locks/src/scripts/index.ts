@@ -1,6 +1,8 @@
 import { createHash } from "node:crypto";
 import acquireSource from "./acquire.lua";
 import extendSource from "./extend.lua";
+import fairAcquireSource from "./fair-acquire.lua";
+import fairLeaveSource from "./fair-leave.lua";
 import releaseSource from "./release.lua";
 
 /** A Lua script run by SHA (EVALSHA), with its source kept for the NOSCRIPT fallback. */
@@ -19,6 +21,8 @@ export const scripts = {
   acquire: define("acquire", acquireSource),
   release: define("release", releaseSource),
   extend: define("extend", extendSource),
+  fairAcquire: define("fair-acquire", fairAcquireSource),
+  fairLeave: define("fair-leave", fairLeaveSource),
 } as const;
 
 export type ScriptName = keyof typeof scripts;

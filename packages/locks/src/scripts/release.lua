@@ -1,17 +1,21 @@
 --[[
-  release: delete the keys of one lock that still hold the owner's token.
+  release: delete the keys of one lock that still hold the owner's token, and tell waiters.
 
   KEYS[1..n]  the lock's resource keys
   ARGV[1]     the owner's token
+  ARGV[2]     channel prefix: a message is published on ARGV[2]..key for each key deleted,
+              so that processes waiting for that key retry at once instead of polling
 
   Returns the number of keys deleted: 0 means none of them held the token here
   (they expired, or another owner has them now).
 ]]
 local token = ARGV[1]
+local prefix = ARGV[2]
 local deleted = 0
 for i = 1, #KEYS do
   if redis.call('GET', KEYS[i]) == token then
     redis.call('DEL', KEYS[i])
+    redis.call('PUBLISH', prefix .. KEYS[i], '')
     deleted = deleted + 1
   end
 end

@@ -1,0 +1,32 @@
+/** Everything one bench run measured; written to bench/results/latest.json. */
+export interface Results {
+  mode: "quick" | "full";
+  date: string;
+  nodes: number;
+  machine: {
+    cpu: string;
+    cores: number;
+    memoryGb: number;
+    node: string;
+    redis: string;
+    os: string;
+  };
+  versions: Record<string, string>;
+  /** cycles/s per contender (median of alternating rounds), with every round's figure. */
+  throughput: Record<string, { cyclesPerSec: number; rounds: number[] }>;
+  /** sequential acquire+release, ms. */
+  latency: Record<string, { p50: number; p99: number }>;
+  /** release → waiter holds it, ms. */
+  handoff: Record<string, { p50: number; p90: number }>;
+  /** commands per second per node sent by a waiter blocked on a long-held lock. */
+  waitingCost: Record<string, number>;
+  /** 8 processes contending for one key. */
+  fairness: Record<string, { sections: number[]; jain: number; maxWaitMs: number }>;
+  /** throughput with 2 of 5 nodes paused, and its ratio to the healthy figure. */
+  degraded: Record<string, { cyclesPerSec: number; ratio: number } | { stalled: true }>;
+  /** 1,000 concurrent callers on a cold key whose fetcher takes 50 ms. */
+  stampede: { callers: number; fetchMs: number; fetcherRuns: number; p99Ms: number } | undefined;
+  memory: { cycles: number; heapGrowthMb: number; timersLeft: number } | undefined;
+  fencingCost: { cyclesPerSec: number; ratio: number } | undefined;
+  targets: { id: string; target: string; value: string; pass: boolean }[];
+}

@@ -1,0 +1,60 @@
+--[[
+  fair-acquire: take a lock in arrival order (FIFO). Waiters stand in a queue; the lock goes only
+  to the head of the queue (or to anyone when the queue is empty). A waiter keeps its place for
+  a lease, renewed at each attempt; a waiter that stops trying (it died) drops out when its
+  lease runs out.
+
+  KEYS[1]  the lock's resource key
+  KEYS[2]  the queue: a sorted set of waiting tokens, scored by arrival
+  KEYS[3]  the leases: a sorted set of waiting tokens, scored by the server time (ms) at which
+           their place lapses
+  ARGV[1]  the owner's token
+  ARGV[2]  time to live of the lock, in ms
+  ARGV[3]  arrival score, chosen once per acquisition by the client and sent to every node, so
+           that the queue has the same order on every node
+  ARGV[4]  lease margin in ms: a place lasts until the lock's remaining ttl plus this margin
+
+  Returns an integer, like acquire:
+     0   the lock is ours (set now, or already ours)
+    n>0  not now: retry within n-1 ms (the holder's remaining ttl, or the head waiter's lease)
+    -1   held by another token with no expiry
+]]
+local token = ARGV[1]
+local now = redis.call('TIME')
+local nowMs = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+
+local lapsed = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', nowMs)
+for i = 1, #lapsed do
+  redis.call('ZREM', KEYS[2], lapsed[i])
+  redis.call('ZREM', KEYS[3], lapsed[i])
+end
+
+local holder = redis.call('GET', KEYS[1])
+if holder == token then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return 0
+end
+if not holder then
+  local head = redis.call('ZRANGE', KEYS[2], 0, 0)
+  if #head == 0 or head[1] == token then
+    redis.call('SET', KEYS[1], token, 'PX', ARGV[2])
+    redis.call('ZREM', KEYS[2], token)
+    redis.call('ZREM', KEYS[3], token)
+    return 0
+  end
+end
+
+local wait = tonumber(ARGV[4])
+if holder then
+  local pttl = redis.call('PTTL', KEYS[1])
+  if pttl < 0 then wait = -1 else wait = pttl end
+end
+redis.call('ZADD', KEYS[2], 'NX', ARGV[3], token)
+redis.call('ZADD', KEYS[3], nowMs + math.max(wait, 0) + tonumber(ARGV[4]), token)
+redis.call('PEXPIRE', KEYS[2], math.max(wait, 0) + 2 * tonumber(ARGV[4]))
+redis.call('PEXPIRE', KEYS[3], math.max(wait, 0) + 2 * tonumber(ARGV[4]))
+if wait < 0 then return -1 end
+if holder then return wait + 1 end
+local headLease = redis.call('ZSCORE', KEYS[3], redis.call('ZRANGE', KEYS[2], 0, 0)[1])
+if not headLease then return 1 end
+return math.max(tonumber(headLease) - nowMs, 0) + 1
