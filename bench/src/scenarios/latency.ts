@@ -1,11 +1,10 @@
 import type { Contender } from "../contenders/index.js";
-import { quantile } from "../stats.js";
 
-/** One caller, acquire+release back to back; per-cycle latency quantiles in ms. */
+/** One caller, acquire+release back to back: each cycle's latency in ms. */
 export async function latency(
   contender: Contender,
   { cycles, prefix }: { cycles: number; prefix: string },
-): Promise<{ p50: number; p99: number }> {
+): Promise<number[]> {
   const samples: number[] = [];
   for (let i = 0; i < cycles; i++) {
     const started = performance.now();
@@ -13,5 +12,5 @@ export async function latency(
     await release();
     samples.push(performance.now() - started);
   }
-  return { p50: quantile(samples, 0.5), p99: quantile(samples, 0.99) };
+  return samples;
 }

@@ -55,9 +55,59 @@ function newClient(options: RedisClientOptions): NodeRedisClient {
   return template.duplicate(options);
 }
 
-// Reconnect in the background with capped, jittered backoff; commands never wait for it.
-function reconnectDelay(retries: number): number {
-  return Math.min(50 * 2 ** Math.min(retries, 6), 2_000) + Math.floor(Math.random() * 100);
+// Reconnect in the background with capped, jittered backoff; commands never wait for it. Once
+// the adapter is closed, stop: node-redis then closes the client after the attempt in flight.
+function reconnectStrategy(isClosed: () => boolean) {
+  return (retries: number): number | false =>
+    isClosed()
+      ? false
+      : Math.min(50 * 2 ** Math.min(retries, 6), 2_000) + Math.floor(Math.random() * 100);
+}
+
+function settleWithin(events: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    events.then(() => true),
+    new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => {
+        resolve(false);
+      }, ms);
+    }),
+  ]).finally(() => {
+    clearTimeout(timer);
+  });
+}
+
+/**
+ * Closes a client without leaving a socket behind. A ready client is closed gracefully, but a
+ * paused node never answers, so after `graceMs` it is destroyed. A client still connecting is
+ * first allowed to finish its attempt: node-redis 5 destroyed mid-connection leaves the socket
+ * open once the connection completes, and the process never exits.
+ */
+async function shutdown(client: NodeRedisClient, graceMs: number): Promise<void> {
+  if (!client.isOpen) return;
+  if (client.isReady) {
+    if (
+      !(await settleWithin(
+        client.close().catch(() => undefined),
+        graceMs,
+      ))
+    )
+      client.destroy();
+    return;
+  }
+  await settleWithin(
+    new Promise((resolve) => {
+      client.once("ready", resolve);
+      client.once("error", resolve);
+    }),
+    graceMs,
+  );
+  try {
+    client.destroy();
+  } catch {
+    // The failed attempt already closed it (reconnection stopped).
+  }
 }
 
 class NodeRedisAdapter implements RedisAdapter {
@@ -66,12 +116,23 @@ class NodeRedisAdapter implements RedisAdapter {
   connectionSettled = false;
   generation = 0;
   readonly #client: NodeRedisClient;
-  readonly #owned: boolean;
+  readonly #owned: { closed: boolean } | undefined;
+  readonly #graceMs: number;
 
-  constructor(client: NodeRedisClient, owned: boolean, label: string) {
+  /**
+   * @param owned set when this library created the client: close() closes it and sets
+   *   `closed`, which its reconnect strategy reads; undefined for a caller's client.
+   */
+  constructor(
+    client: NodeRedisClient,
+    owned: { closed: boolean } | undefined,
+    label: string,
+    graceMs: number,
+  ) {
     this.#client = client;
     this.#owned = owned;
     this.label = label;
+    this.#graceMs = graceMs;
     client.on("ready", () => {
       this.generation++;
     });
@@ -113,30 +174,29 @@ class NodeRedisAdapter implements RedisAdapter {
         await connected;
         await subscriber.unsubscribe(channel, listener);
       },
-      close: () => {
-        subscriber.destroy();
-        return Promise.resolve();
-      },
+      close: () => shutdown(subscriber, this.#graceMs),
     };
   }
 
   async close(): Promise<void> {
-    if (!this.#owned) return;
-    const client = this.#client;
-    if (!client.isOpen) return;
-    if (!client.isReady) {
-      client.destroy();
-      return;
-    }
-    await client.close().catch(() => {
-      client.destroy();
-    });
+    if (this.#owned === undefined) return;
+    this.#owned.closed = true;
+    await shutdown(this.#client, this.#graceMs);
   }
 }
 
 /** Wraps a client the caller created: we neither connect options onto it nor close it. */
-export function adaptNodeRedisClient(client: NodeRedisClient, index: number): RedisAdapter {
-  return new NodeRedisAdapter(client, false, labelFromOptions(client.options, `node-${index}`));
+export function adaptNodeRedisClient(
+  client: NodeRedisClient,
+  index: number,
+  graceMs: number,
+): RedisAdapter {
+  return new NodeRedisAdapter(
+    client,
+    undefined,
+    labelFromOptions(client.options, `node-${index}`),
+    graceMs,
+  );
 }
 
 /**
@@ -150,9 +210,10 @@ export function createNodeRedisAdapter(
 ): RedisAdapter {
   const base = settings.clientOptions ?? {};
   const own = typeof target === "string" ? { url: target } : target;
+  const state = { closed: false };
   const socket = {
     connectTimeout: settings.connectTimeout,
-    reconnectStrategy: reconnectDelay,
+    reconnectStrategy: reconnectStrategy(() => state.closed),
     ...base.socket,
     ...own.socket,
   } as NonNullable<RedisClientOptions["socket"]>;
@@ -163,5 +224,5 @@ export function createNodeRedisAdapter(
   client.on("error", (error: Error) => {
     settings.onError(label, error);
   });
-  return new NodeRedisAdapter(client, true, label);
+  return new NodeRedisAdapter(client, state, label, settings.connectTimeout);
 }

@@ -94,7 +94,7 @@ export function createNodes(
   if (issues.length > 0) throw new LockConfigError(issues);
   return inputs.map((input, i) => {
     if (isAdapter(input)) return new BorrowedAdapter(input);
-    if (isNodeRedisClient(input)) return adaptNodeRedisClient(input, i);
+    if (isNodeRedisClient(input)) return adaptNodeRedisClient(input, i, settings.connectTimeout);
     return createNodeRedisAdapter(input as string | ClientOptions, i, settings);
   });
 }

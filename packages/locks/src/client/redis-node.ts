@@ -59,7 +59,14 @@ export class RedisNode {
         script,
         evalshaArgs,
         now,
-        { reply: (_, v) => { resolve(v); }, fail: (_, e) => { reject(e); } },
+        {
+          reply: (_, v) => {
+            resolve(v);
+          },
+          fail: (_, e) => {
+            reject(e);
+          },
+        },
         0,
       );
     });

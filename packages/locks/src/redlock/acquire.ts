@@ -100,6 +100,9 @@ class Acquisition {
       const validUntil = startedAt + this.#plan.ttl - this.#drift;
       if (validUntil > ctx.clock.monotonic()) {
         this.#notifier?.stop();
+        // Nodes that did not grant may still queue us, ahead of everyone else, until our lease
+        // lapses: leave their queues now.
+        if (this.#plan.fair && round.granted < round.votes.length) this.#leaveQueue("");
         return new Lock(
           ctx,
           this.#plan.resources,
@@ -116,15 +119,12 @@ class Acquisition {
 
   /**
    * Deletes our token wherever the attempt may have set it, including nodes whose reply was
-   * lost or came too late. Not awaited: a node's commands run in order on its connection, so
+   * lost or came too late, without announcing it (waiters wake on real releases). Not awaited: a node's commands run in order on its connection, so
    * this release always lands after the acquire it undoes, and before the next attempt's.
    */
   #rollback(round: Round): void {
     if (!round.votes.some(mayHold)) return;
-    const args = evalshaArgs(scripts.release, this.#plan.resources, [
-      this.#token,
-      RELEASE_CHANNEL_PREFIX,
-    ]);
+    const args = evalshaArgs(scripts.release, this.#plan.resources, [this.#token, ""]);
     void new Round(this.#ctx, scripts.release, args, readCount, {
       ...ROLLBACK_OPTIONS,
       holders: round.votes,
@@ -159,18 +159,21 @@ class Acquisition {
       );
     } catch (error) {
       this.#notifier?.stop();
-      if (plan.fair) this.#leaveQueue();
+      if (plan.fair) this.#leaveQueue(RELEASE_CHANNEL_PREFIX);
       throw this.#failure(error);
     }
   }
 
-  /** A fair waiter that gives up leaves the queue everywhere, so that it blocks nobody. */
-  #leaveQueue(): void {
+  /**
+   * Leaves the fair queue on every node, so that this token blocks nobody: when giving up (the
+   * others are told: the head may have changed) or after taking the lock.
+   */
+  #leaveQueue(channelPrefix: string): void {
     const resource = this.#plan.resources[0] as string;
     const args = evalshaArgs(
       scripts.fairLeave,
       [resource, ...fairQueueKeys(resource)],
-      [this.#token, RELEASE_CHANNEL_PREFIX],
+      [this.#token, channelPrefix],
     );
     void new Round(this.#ctx, scripts.fairLeave, args, readCount, {
       holders: undefined,

@@ -4,7 +4,9 @@
   KEYS[1..n]  the lock's resource keys
   ARGV[1]     the owner's token
   ARGV[2]     channel prefix: a message is published on ARGV[2]..key for each key deleted,
-              so that processes waiting for that key retry at once instead of polling
+              so that processes waiting for that key retry at once instead of polling;
+              empty: publish nothing (the rollback of a failed attempt: announcing it would
+              wake every waiter into another round of failed attempts)
 
   Returns the number of keys deleted: 0 means none of them held the token here
   (they expired, or another owner has them now).
@@ -15,7 +17,9 @@ local deleted = 0
 for i = 1, #KEYS do
   if redis.call('GET', KEYS[i]) == token then
     redis.call('DEL', KEYS[i])
-    redis.call('PUBLISH', prefix .. KEYS[i], '')
+    if prefix ~= '' then
+      redis.call('PUBLISH', prefix .. KEYS[i], '')
+    end
     deleted = deleted + 1
   end
 end

@@ -1,0 +1,60 @@
+import type { Results } from "../results.js";
+
+const FLOOR = "raw node-redis (floor)";
+
+function cell(value: number | undefined, digits: number, base?: number): string {
+  if (value === undefined || Number.isNaN(value)) return "—";
+  const shown = value.toFixed(digits);
+  return base === undefined || base === 0 ? shown : `${shown} (${(value / base).toFixed(2)}×)`;
+}
+
+/** The run as markdown: one row per contender, then the targets. */
+export function markdown(r: Results): string {
+  const names = [
+    ...new Set([
+      ...Object.keys(r.throughput),
+      ...Object.keys(r.handoff),
+      ...Object.keys(r.fairness),
+    ]),
+  ];
+  const floorTp = r.throughput[FLOOR]?.cyclesPerSec;
+  const floorP50 = r.latency[FLOOR]?.p50;
+  const floorP99 = r.latency[FLOOR]?.p99;
+  const lines = [
+    `Run: ${r.mode}, ${r.date.slice(0, 10)} — ${r.nodes} local Redis ${r.machine.redis} nodes; ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGb} GiB; Node ${r.machine.node}; ${r.machine.os}.`,
+    "",
+    "| library | throughput, cycles/s (× floor) | latency p50, ms (× floor) | latency p99, ms (× floor) | handoff p50 / p90, ms | waiting, commands/s/node | 2 of 5 paused | fairness: Jain, max wait |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- |",
+  ];
+  for (const name of names) {
+    const handoff = r.handoff[name];
+    const degraded = r.degraded[name];
+    const fair = r.fairness[name];
+    lines.push(
+      `| ${name}${r.versions[name] === undefined ? "" : ` <br><sub>${r.versions[name]}</sub>`} | ${cell(r.throughput[name]?.cyclesPerSec, 0, floorTp)} | ${cell(r.latency[name]?.p50, 3, floorP50)} | ${cell(r.latency[name]?.p99, 3, floorP99)} | ${handoff === undefined ? "—" : `${handoff.p50.toFixed(2)} / ${handoff.p90.toFixed(2)}`} | ${cell(r.waitingCost[name], 2)} | ${degraded === undefined ? "—" : "stalled" in degraded ? "stalls" : `${(degraded.ratio * 100).toFixed(0)} % of healthy`} | ${fair === undefined ? "—" : `${fair.jain.toFixed(3)}, ${fair.maxWaitMs.toFixed(0)} ms`} |`,
+    );
+  }
+  if (r.stampede !== undefined) {
+    const s = r.stampede;
+    lines.push(
+      "",
+      `Stampede (quorum-locks): ${s.callers} concurrent callers on a cold key, fetcher ${s.fetchMs} ms: ${s.fetcherRuns} fetcher run(s), caller p99 ${s.p99Ms.toFixed(1)} ms.`,
+    );
+  }
+  if (r.memory !== undefined) {
+    const m = r.memory;
+    lines.push(
+      "",
+      `Memory (quorum-locks): ${m.cycles.toLocaleString("en")} acquire/release cycles grew the heap by ${m.heapGrowthMb.toFixed(2)} MB after GC; ${m.timersLeft} timers left.`,
+    );
+  }
+  if (r.fencingCost !== undefined) {
+    lines.push(
+      "",
+      `Fencing tokens cost: ${r.fencingCost.cyclesPerSec.toFixed(0)} cycles/s, ${(r.fencingCost.ratio * 100).toFixed(0)} % of plain throughput.`,
+    );
+  }
+  lines.push("", "| target | measured | |", "| --- | --- | --- |");
+  for (const t of r.targets) lines.push(`| ${t.target} | ${t.value} | ${t.pass ? "✅" : "❌"} |`);
+  return `${lines.join("\n")}\n`;
+}

@@ -1,0 +1,113 @@
+import type { Results } from "../results.js";
+
+const OURS = "quorum-locks";
+const FLOOR = "raw node-redis (floor)";
+
+type Target = Results["targets"][number];
+
+function ratio(a: number | undefined, b: number | undefined): number {
+  return a === undefined || b === undefined || b === 0 ? Number.NaN : a / b;
+}
+
+const x = (v: number) => `${v.toFixed(2)}×`;
+const ms = (v: number) => `${v.toFixed(2)} ms`;
+
+/** The issue's targets, each as a ratio or bound from this run. */
+export function evaluateTargets(r: Results): Target[] {
+  const targets: Target[] = [];
+  const add = (id: string, target: string, value: number, pass: boolean, shown: string) => {
+    if (!Number.isNaN(value)) targets.push({ id, target, value: shown, pass });
+  };
+  const tp = (name: string) => r.throughput[name]?.cyclesPerSec;
+  const ours = tp(OURS);
+  const peers = Object.keys(r.throughput).filter((n) => n !== OURS && !n.startsWith("raw"));
+  const bestPeer = Math.max(...peers.map((n) => tp(n) ?? 0));
+  const vsRedlock = ratio(ours, tp("node-redlock"));
+  add("throughput/node-redlock", "≥ 3× node-redlock", vsRedlock, vsRedlock >= 3, x(vsRedlock));
+  const vsBest = ratio(ours, bestPeer);
+  add("throughput/best-peer", "≥ 1.5× the best peer", vsBest, vsBest >= 1.5, x(vsBest));
+  const vsFloor = ratio(ours, tp(FLOOR));
+  add("throughput/floor", "≥ 0.85× the raw node-redis floor", vsFloor, vsFloor >= 0.85, x(vsFloor));
+
+  const p50 = ratio(r.latency[OURS]?.p50, r.latency[FLOOR]?.p50);
+  add("latency/p50", "p50 ≤ 1.15× the floor's", p50, p50 <= 1.15, x(p50));
+  const p99 = ratio(r.latency[OURS]?.p99, r.latency[FLOOR]?.p99);
+  add("latency/p99", "p99 ≤ 1.5× the floor's", p99, p99 <= 1.5, x(p99));
+
+  const handoff = r.handoff[OURS];
+  if (handoff !== undefined) {
+    add("handoff/p50", "median ≤ 2 ms", handoff.p50, handoff.p50 <= 2, ms(handoff.p50));
+    add("handoff/p90", "p90 ≤ 5 ms", handoff.p90, handoff.p90 <= 5, ms(handoff.p90));
+  }
+  const waiting = r.waitingCost[OURS];
+  if (waiting !== undefined) {
+    add(
+      "waiting/commands",
+      "≤ 2 commands/s per node",
+      waiting,
+      waiting <= 2,
+      `${waiting.toFixed(2)}/s`,
+    );
+  }
+  const fair = r.fairness[`${OURS} (fair)`];
+  if (fair !== undefined) {
+    add(
+      "fairness/fair-jain",
+      "fair mode Jain ≥ 0.95",
+      fair.jain,
+      fair.jain >= 0.95,
+      fair.jain.toFixed(3),
+    );
+  }
+  const plain = r.fairness[OURS];
+  if (plain !== undefined) {
+    const least = Math.min(...plain.sections);
+    add(
+      "fairness/no-starvation",
+      "every process completes sections",
+      least,
+      least > 0,
+      `min ${least} sections, Jain ${plain.jain.toFixed(3)}, max wait ${plain.maxWaitMs.toFixed(0)} ms`,
+    );
+  }
+  const degraded = r.degraded[OURS];
+  if (degraded !== undefined) {
+    const value = "stalled" in degraded ? 0 : degraded.ratio;
+    add("degraded/2-of-5-paused", "≥ 0.70× healthy", value, value >= 0.7, x(value));
+  }
+  const s = r.stampede;
+  if (s !== undefined) {
+    add(
+      "stampede/fetcher-runs",
+      "one fetcher run",
+      s.fetcherRuns,
+      s.fetcherRuns === 1,
+      String(s.fetcherRuns),
+    );
+    add(
+      "stampede/p99",
+      `p99 ≤ fetch + 10 ms (${s.fetchMs + 10} ms)`,
+      s.p99Ms,
+      s.p99Ms <= s.fetchMs + 10,
+      ms(s.p99Ms),
+    );
+  }
+  const m = r.memory;
+  if (m !== undefined) {
+    add(
+      "memory/heap",
+      `< 5 MB heap growth over ${m.cycles.toLocaleString("en")} cycles`,
+      m.heapGrowthMb,
+      m.heapGrowthMb < 5,
+      `${m.heapGrowthMb.toFixed(2)} MB`,
+    );
+    add(
+      "memory/timers",
+      "no timers left behind",
+      m.timersLeft,
+      m.timersLeft <= 0,
+      String(m.timersLeft),
+    );
+  }
+  return targets;
+}

@@ -1,0 +1,276 @@
+// `pnpm bench` (full) or `pnpm bench --quick` (under a minute): starts five local Redis nodes,
+// runs every scenario for quorum-locks, its peers and the raw-client floors in the same run, and
+// writes bench/results/latest.{json,md,svg}. `--only=throughput,latency` runs a subset.
+import { mkdir, writeFile } from "node:fs/promises";
+import { cpus, release, totalmem, type } from "node:os";
+import { execFileSync } from "node:child_process";
+import { startLocalNodes } from "@quorum-locks/redis-servers";
+import { createClient } from "redis";
+import { type Contender, contenders } from "./contenders/index.js";
+import { chart } from "./report/chart.js";
+import { markdown } from "./report/markdown.js";
+import { evaluateTargets } from "./report/targets.js";
+import type { Results } from "./results.js";
+import { fairness } from "./scenarios/fairness.js";
+import { handoff } from "./scenarios/handoff.js";
+import { latency } from "./scenarios/latency.js";
+import { memory } from "./scenarios/memory.js";
+import { Stalled, throughput } from "./scenarios/throughput.js";
+import { waitingCost } from "./scenarios/waiting-cost.js";
+import { median, quantile } from "./stats.js";
+
+const quick = process.argv.includes("--quick");
+const onlyArg = process.argv.find((a) => a.startsWith("--only="));
+const only = onlyArg === undefined ? undefined : new Set(onlyArg.slice(7).split(","));
+const wanted = (scenario: string) => only === undefined || only.has(scenario);
+
+const config = quick
+  ? {
+      rounds: 3,
+      tpMs: 1_000,
+      latencyCycles: 500,
+      handoffSamples: 8,
+      waitWindowMs: 2_000,
+      fairMs: 2_000,
+      memoryCycles: 50_000,
+    }
+  : {
+      rounds: 5,
+      tpMs: 3_000,
+      latencyCycles: 3_000,
+      handoffSamples: 40,
+      waitWindowMs: 5_000,
+      fairMs: 8_000,
+      memoryCycles: 1_000_000,
+    };
+
+/** Peers and floors measured in every throughput, latency, handoff and waiting scenario. */
+const field = [
+  "quorum-locks",
+  "node-redlock",
+  "@sesamecare-oss/redlock",
+  "redis-semaphore",
+  "redlock-universal",
+  "raw node-redis (floor)",
+  "raw ioredis",
+];
+const lockers = field.filter((n) => !n.startsWith("raw"));
+const fairField = quick
+  ? ["quorum-locks", "quorum-locks (fair)"]
+  : ["quorum-locks", "quorum-locks (fair)", ...lockers.slice(1)];
+
+const log = (line: string) => {
+  console.log(line);
+};
+
+const nodes = await startLocalNodes(5);
+const urls = [...nodes.urls];
+const flush = () =>
+  Promise.all(
+    urls.map(async (url) => {
+      const client = createClient({ url });
+      await client.connect();
+      await client.flushAll();
+      client.destroy();
+    }),
+  );
+const make = async (name: string): Promise<Contender> => {
+  const factory = contenders[name];
+  if (factory === undefined) throw new Error(`unknown contender ${name}`);
+  return factory(urls);
+};
+
+const results: Results = {
+  mode: quick ? "quick" : "full",
+  date: new Date().toISOString(),
+  nodes: urls.length,
+  machine: {
+    cpu: cpus()[0]?.model.trim() ?? "?",
+    cores: cpus().length,
+    memoryGb: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    redis:
+      execFileSync("redis-server", ["--version"]).toString().split(" ")[2]?.replace("v=", "") ??
+      "?",
+    os: `${type()} ${release()}`,
+  },
+  versions: {},
+  throughput: {},
+  latency: {},
+  handoff: {},
+  waitingCost: {},
+  fairness: {},
+  degraded: {},
+  stampede: undefined,
+  memory: undefined,
+  fencingCost: undefined,
+  targets: [],
+};
+
+try {
+  log(
+    `quorum-locks bench (${results.mode}) on ${urls.length} local nodes: ${results.machine.cpu}, ${results.machine.cores} cores, Node ${results.machine.node}, Redis ${results.machine.redis}`,
+  );
+  const instances = await Promise.all(field.map(make));
+  for (const c of instances) results.versions[c.name] = c.version;
+
+  if (wanted("throughput")) {
+    log("\n# throughput: 64 concurrent, distinct keys (alternating rounds, median)");
+    for (const c of instances)
+      await throughput(c, { workers: 64, durationMs: 300, prefix: "warm" });
+    const rounds = new Map<string, number[]>();
+    for (let r = 0; r < config.rounds; r++) {
+      for (const c of instances) {
+        const value = await throughput(c, {
+          workers: 64,
+          durationMs: config.tpMs,
+          prefix: `tp${r}`,
+        });
+        rounds.set(c.name, [...(rounds.get(c.name) ?? []), value]);
+      }
+    }
+    for (const [name, values] of rounds) {
+      results.throughput[name] = { cyclesPerSec: median(values), rounds: values };
+      log(
+        `${name.padEnd(26)} ${median(values).toFixed(0).padStart(7)} cycles/s  (${values.map((v) => v.toFixed(0)).join(", ")})`,
+      );
+    }
+    await flush();
+  }
+
+  if (wanted("latency")) {
+    log("\n# sequential acquire+release latency (alternating rounds)");
+    const samples = new Map<string, number[]>();
+    for (let r = 0; r < config.rounds; r++) {
+      for (const c of instances) {
+        const s = await latency(c, {
+          cycles: config.latencyCycles / config.rounds,
+          prefix: `lat${r}`,
+        });
+        samples.set(c.name, [...(samples.get(c.name) ?? []), ...s]);
+      }
+    }
+    for (const [name, values] of samples) {
+      results.latency[name] = { p50: quantile(values, 0.5), p99: quantile(values, 0.99) };
+      log(
+        `${name.padEnd(26)} p50 ${quantile(values, 0.5).toFixed(3)} ms  p99 ${quantile(values, 0.99).toFixed(3)} ms`,
+      );
+    }
+    await flush();
+  }
+
+  if (wanted("handoff")) {
+    log("\n# handoff: a blocked waiter, the holder releases, until the waiter holds it");
+    for (const name of lockers) {
+      const [holder, waiter] = [await make(name), await make(name)];
+      const r = await handoff(holder, waiter, {
+        samples: config.handoffSamples,
+        blockedMs: 30,
+        prefix: "handoff",
+      });
+      results.handoff[name] = r;
+      log(`${name.padEnd(26)} p50 ${r.p50.toFixed(2)} ms  p90 ${r.p90.toFixed(2)} ms`);
+      await Promise.all([holder.close(), waiter.close()]);
+    }
+    await flush();
+  }
+
+  if (wanted("waiting")) {
+    log("\n# waiting cost: commands/s per node from a waiter blocked on a long-held lock");
+    for (const name of lockers) {
+      const [holder, waiter] = [await make(name), await make(name)];
+      const r = await waitingCost(holder, waiter, urls, {
+        windowMs: config.waitWindowMs,
+        prefix: "waiting",
+      });
+      results.waitingCost[name] = r;
+      log(`${name.padEnd(26)} ${r.toFixed(2)} commands/s/node`);
+      await Promise.all([holder.close(), waiter.close()]);
+    }
+    await flush();
+  }
+
+  if (wanted("degraded")) {
+    log("\n# degraded: 2 of 5 nodes paused (SIGSTOP), throughput against the healthy figure");
+    for (const name of lockers.filter(
+      (n) =>
+        process.env["BENCH_DEGRADED"] === undefined ||
+        process.env["BENCH_DEGRADED"].split(",").includes(n),
+    )) {
+      const healthy = results.throughput[name]?.cyclesPerSec;
+      const c = await make(name);
+      await throughput(c, { workers: 64, durationMs: 300, prefix: "dwarm" });
+      const [a, b] = [nodes.servers[1], nodes.servers[3]];
+      a?.pause();
+      b?.pause();
+      try {
+        await throughput(c, { workers: 64, durationMs: 1_000, prefix: "dsettle", stallMs: 3_000 });
+        const value = await throughput(c, {
+          workers: 64,
+          durationMs: config.tpMs,
+          prefix: "degraded",
+          stallMs: 3_000,
+        });
+        const ratio = healthy === undefined ? Number.NaN : value / healthy;
+        results.degraded[name] = { cyclesPerSec: value, ratio };
+        log(
+          `${name.padEnd(26)} ${value.toFixed(0)} cycles/s (${(ratio * 100).toFixed(0)} % of healthy)`,
+        );
+      } catch (error) {
+        if (!(error instanceof Stalled)) throw error;
+        results.degraded[name] = { stalled: true };
+        log(`${name.padEnd(26)} stalled: ${error.message}`);
+      } finally {
+        a?.resume();
+        b?.resume();
+      }
+      await c.close().catch(() => undefined);
+    }
+    await flush();
+  }
+
+  if (wanted("fairness")) {
+    log("\n# fairness: 8 processes contending for one key");
+    for (const name of fairField) {
+      const r = await fairness(name, urls, {
+        processes: 8,
+        durationMs: config.fairMs,
+        key: `fair:${name}`,
+      });
+      results.fairness[name] = r;
+      log(
+        `${name.padEnd(26)} Jain ${r.jain.toFixed(3)}  max wait ${r.maxWaitMs.toFixed(0)} ms  sections ${r.sections.join(" ")}`,
+      );
+    }
+    await flush();
+  }
+
+  if (wanted("memory")) {
+    log(`\n# memory: ${config.memoryCycles.toLocaleString("en")} acquire/release cycles`);
+    const c = await make("quorum-locks");
+    const r = await memory(c, { cycles: config.memoryCycles, prefix: "mem" });
+    results.memory = {
+      cycles: config.memoryCycles,
+      heapGrowthMb: r.heapGrowthMb,
+      timersLeft: r.timersLeft,
+    };
+    log(`heap growth ${r.heapGrowthMb.toFixed(2)} MB, timers left ${r.timersLeft}`);
+    await c.close();
+  }
+
+  await Promise.all(instances.map((c) => c.close()));
+} finally {
+  await nodes.stop();
+}
+
+results.targets = evaluateTargets(results);
+const dir = new URL("../results/", import.meta.url);
+await mkdir(dir, { recursive: true });
+await writeFile(new URL("latest.json", dir), `${JSON.stringify(results, null, 2)}\n`);
+await writeFile(new URL("latest.md", dir), markdown(results));
+if (Object.keys(results.throughput).length > 0)
+  await writeFile(new URL("latest.svg", dir), await chart(results));
+log(
+  `\n${results.targets.map((t) => `${t.pass ? "PASS" : "MISS"}  ${t.id.padEnd(22)} ${t.value}  (${t.target})`).join("\n")}`,
+);
+log("\nwrote bench/results/latest.json, latest.md, latest.svg");
