@@ -16,6 +16,8 @@ export class RedisNode {
   readonly #commandTimeout: number;
   #outstanding = 0;
   #lastProgress = 0;
+  /** @internal Commands that failed on this node (NOSCRIPT excluded), for statistics. */
+  errors = 0;
 
   constructor(adapter: RedisAdapter, commandTimeout: number) {
     this.adapter = adapter;
@@ -74,6 +76,7 @@ export class RedisNode {
 
   readonly #onError = (error: unknown): never => {
     this.#answered();
+    if (!(error instanceof Error && error.message.startsWith("NOSCRIPT"))) this.errors++;
     throw error;
   };
 
