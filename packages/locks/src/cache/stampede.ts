@@ -258,10 +258,11 @@ export class StampedeProtection {
       const value = await this.#deps.runHolding(plan.lockKey, lock, async () => fetcher(signal));
       payload = this.#encode(plan.key, value);
     } catch (error) {
-      counters.fetcherErrors++;
+      // Counted once the back-off is recorded, so that a count seen means the back-off is on.
       await store.fail(plan.dataKey, expected, plan.staleIfErrorTtl, describe(error)).catch(() => {
         counters.storeErrors++;
       });
+      counters.fetcherErrors++;
       throw new FetchFailed(error);
     }
     const write = { payload, ttl: plan.ttl, staleTtl: plan.staleTtl };
