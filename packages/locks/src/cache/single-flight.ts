@@ -21,6 +21,11 @@ export class SingleFlight<T> {
     return flight;
   }
 
+  /** Resolves once every flight under way now has settled. */
+  async drain(): Promise<void> {
+    await Promise.allSettled([...this.#flights.values()].map((f) => f.promise));
+  }
+
   /** Keys with a flight under way. */
   get size(): number {
     return this.#flights.size;

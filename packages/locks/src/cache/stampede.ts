@@ -87,6 +87,11 @@ export class StampedeProtection {
     return this.#flights.size;
   }
 
+  /** Resolves once the refreshes under way (background ones included) have settled. */
+  drain(): Promise<void> {
+    return this.#flights.drain();
+  }
+
   /** The cached value, refreshed once across processes when it is missing or stale. */
   async protect<T>(plan: StampedePlan, fetcher: Fetcher<T>): Promise<T> {
     this.#assertNotRefreshing(plan);

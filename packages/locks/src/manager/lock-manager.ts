@@ -312,10 +312,14 @@ export class LockManager extends EventEmitter<LockManagerEvents> {
     );
   }
 
-  /** Releases the locks taken by tryLock(), then closes the clients and store it created. */
+  /**
+   * Lets refreshes under way finish (a background refresh writes its value), releases the locks
+   * taken by tryLock(), then closes the clients and the store it created.
+   */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    await this.#stampede.drain();
     const held = [...this.#byName.values()];
     this.#byName.clear();
     await Promise.all(held.map((h) => h.release().catch(() => undefined)));
