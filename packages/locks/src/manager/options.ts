@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { type CacheStore, isCacheStore } from "../cache/store.js";
 import type { Serializer } from "../cache/serializer.js";
-import type { ClientOptions } from "../client/node-redis.js";
 import type { NodeInput } from "../client/nodes.js";
+import { redlockOptionsSchema } from "../redlock/options.js";
 import {
   abortSignal,
   milliseconds,
@@ -37,6 +37,9 @@ const serializer = z.custom<Serializer>(
 /** How long a cached value is fresh when a call gives no ttl. */
 export const DEFAULT_CACHE_TTL = 60_000;
 
+// The fields a manager hands to its Redlock as they are: the same checks and defaults.
+const redlockFields = redlockOptionsSchema.shape;
+
 const degradeTo = z.enum(["fetch", "stale"], { error: 'must be "fetch" or "stale"' });
 const prefix = z.string({ error: "must be a string" });
 
@@ -58,21 +61,13 @@ export const lockManagerOptionsSchema = z
     /** Retries after the first attempt; -1 retries until the timeout. Default -1. */
     maxRetries: wholeNumber(-1).default(-1),
     /** Share of the ttl kept as a margin for clock drift (Redlock's driftFactor), in [0, 0.5). Default 0.01. */
-    clockDriftFactor: z
-      .number({ error: "must be a number in [0, 0.5)" })
-      .min(0, { error: "must be in [0, 0.5)" })
-      .lt(0.5, { error: "must be in [0, 0.5)" })
-      .default(0.01),
+    clockDriftFactor: redlockFields.driftFactor,
     /** Longest wait for one node's reply. Default 500. */
-    commandTimeout: positiveMilliseconds().default(500),
+    commandTimeout: redlockFields.commandTimeout,
     /** TCP/TLS connect timeout of the clients the manager creates. Default 2 000. */
-    connectTimeout: positiveMilliseconds().default(2_000),
+    connectTimeout: redlockFields.connectTimeout,
     /** node-redis options merged into every client the manager creates (TLS, ACL user, ...). */
-    clientOptions: z
-      .custom<ClientOptions>((v) => typeof v === "object" && v !== null, {
-        error: "must be a node-redis client options object",
-      })
-      .optional(),
+    clientOptions: redlockFields.clientOptions,
     /** Prefix of lock keys: getLock("a") locks `lock:a`. Default "lock:". */
     lockPrefix: prefix.default("lock:"),
     /** Prefix of the refresh lock of each cache key. Default "lock:stampede:". */

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { MemoryCacheStore } from "../../src/index.js";
-import { deferred } from "../fixtures/deferred.js";
+import { gatedFetcher } from "../fixtures/deferred.js";
 import { useManagers, waitFor } from "../fixtures/managers.js";
 
 const write = (payload: string, ttl = 60_000) => ({
@@ -51,18 +51,13 @@ describe('a manager with cache: "memory"', () => {
 
   test("protects one process from a stampede and keeps nothing in Redis", async () => {
     const manager = env.manager({ cache: "memory", cacheMaxEntries: 100 });
-    const gate = deferred();
-    let runs = 0;
-    const fetcher = async () => {
-      runs++;
-      await gate.promise;
-      return "v";
-    };
+    const gated = gatedFetcher(() => "v");
+    const { fetcher } = gated;
     const callers = Array.from({ length: 20 }, () => manager.protectCacheStampede("m", fetcher));
-    await waitFor(() => runs === 1);
-    gate.resolve();
+    await waitFor(() => gated.runs === 1);
+    gated.open();
     expect(await Promise.all(callers)).toEqual(Array(20).fill("v"));
-    expect(runs).toBe(1);
+    expect(gated.runs).toBe(1);
     expect(await env.nodes.keys("cache:*")).toEqual([[]]);
   });
 });

@@ -6,7 +6,7 @@ import {
   LockAcquisitionError,
   LockTimeoutError,
 } from "../../src/index.js";
-import { deferred } from "../fixtures/deferred.js";
+import { deferred, gatedFetcher } from "../fixtures/deferred.js";
 import { useManagers, waitFor } from "../fixtures/managers.js";
 
 describe("protectCacheStampede in one process", () => {
@@ -41,21 +41,16 @@ describe("protectCacheStampede in one process", () => {
 
   test("concurrent callers on a miss share one fetch, and the value is cached", async () => {
     const manager = env.manager();
-    const gate = deferred();
-    let runs = 0;
-    const fetcher = async () => {
-      runs++;
-      await gate.promise;
-      return { price: 42 };
-    };
+    const gated = gatedFetcher(() => ({ price: 42 }));
+    const { fetcher } = gated;
     const callers = Array.from({ length: 50 }, () =>
       manager.protectCacheStampede("prices:AAPL", fetcher, { ttl: 60_000 }),
     );
-    await waitFor(() => runs === 1);
-    gate.resolve();
+    await waitFor(() => gated.runs === 1);
+    gated.open();
     const values = await Promise.all(callers);
     expect(values).toEqual(Array(50).fill({ price: 42 }));
-    expect(runs).toBe(1);
+    expect(gated.runs).toBe(1);
     expect(await manager.protectCacheStampede("prices:AAPL", fetcher)).toEqual({ price: 42 });
     const stats = manager.getStatistics();
     expect(stats.cache).toMatchObject({ misses: 50, hits: 1, fetcherRuns: 1, writes: 1 });
@@ -68,15 +63,10 @@ describe("protectCacheStampede in one process", () => {
   test("waiters in another manager are woken by the write, not by a timer", async () => {
     const a = env.manager();
     const b = env.manager({ fallbackInterval: 60_000 });
-    const gate = deferred();
-    let runs = 0;
-    const fetcher = async () => {
-      runs++;
-      await gate.promise;
-      return "fresh";
-    };
+    const gated = gatedFetcher(() => "fresh");
+    const { fetcher } = gated;
     const first = a.protectCacheStampede("woken", fetcher, { timeout: 20_000 });
-    await waitFor(() => runs === 1);
+    await waitFor(() => gated.runs === 1);
     const second = b.protectCacheStampede("woken", fetcher, { timeout: 20_000 });
     await waitFor(async () => {
       const reply = (await (await env.nodes.inspect(0)).pubSubNumSub("cache:woken")) as Record<
@@ -85,21 +75,16 @@ describe("protectCacheStampede in one process", () => {
       >;
       return reply["cache:woken"] === 1;
     });
-    gate.resolve();
+    gated.open();
     expect(await Promise.all([first, second])).toEqual(["fresh", "fresh"]);
-    expect(runs).toBe(1);
+    expect(gated.runs).toBe(1);
   });
 
   test("stale values are served at once while one refresh runs", async () => {
     const manager = env.manager();
     await staleEntry("user_profile:123", "old");
-    const gate = deferred();
-    let runs = 0;
-    const fetcher = async () => {
-      runs++;
-      await gate.promise;
-      return "new";
-    };
+    const gated = gatedFetcher(() => "new");
+    const { fetcher } = gated;
     const options = { ttl: 60_000, staleTtl: 300_000, returnStale: true } as const;
     const during = await Promise.all(
       Array.from({ length: 20 }, () =>
@@ -107,29 +92,26 @@ describe("protectCacheStampede in one process", () => {
       ),
     );
     expect(during).toEqual(Array(20).fill("old"));
-    await waitFor(() => runs === 1);
-    gate.resolve();
+    await waitFor(() => gated.runs === 1);
+    gated.open();
     await waitFor(async () => (await manager.getCached("user_profile:123")) === "new");
     expect(await manager.protectCacheStampede("user_profile:123", fetcher, options)).toBe("new");
-    expect(runs).toBe(1);
+    expect(gated.runs).toBe(1);
     expect(manager.getStatistics().cache.staleServed).toBeGreaterThanOrEqual(20);
   });
 
   test("a fetch error reaches every waiter of its round", async () => {
     const manager = env.manager();
-    const gate = deferred();
     const failure = new Error("source down");
-    let runs = 0;
-    const fetcher = async () => {
-      runs++;
-      await gate.promise;
+    const gated = gatedFetcher(() => {
       throw failure;
-    };
+    });
+    const { fetcher } = gated;
     const callers = Array.from({ length: 5 }, () =>
       manager.protectCacheStampede("failing", fetcher).catch((e: unknown) => e),
     );
-    await waitFor(() => runs === 1);
-    gate.resolve();
+    await waitFor(() => gated.runs === 1);
+    gated.open();
     expect(await Promise.all(callers)).toEqual(Array(5).fill(failure));
     expect(manager.getStatistics().cache).toMatchObject({ fetcherRuns: 1, fetcherErrors: 1 });
   });
@@ -176,24 +158,19 @@ describe("protectCacheStampede in one process", () => {
 
   test("an aborted signal detaches its caller only", async () => {
     const manager = env.manager();
-    const gate = deferred();
-    let runs = 0;
-    const fetcher = async () => {
-      runs++;
-      await gate.promise;
-      return "shared";
-    };
+    const gated = gatedFetcher(() => "shared");
+    const { fetcher } = gated;
     const controller = new AbortController();
     const leaving = manager
       .protectCacheStampede("detach", fetcher, { signal: controller.signal })
       .catch((e: unknown) => e);
     const staying = manager.protectCacheStampede("detach", fetcher);
-    await waitFor(() => runs === 1);
+    await waitFor(() => gated.runs === 1);
     controller.abort(new Error("client went away"));
     expect(await leaving).toBeInstanceOf(LockAbortedError);
-    gate.resolve();
+    gated.open();
     expect(await staying).toBe("shared");
-    expect(runs).toBe(1);
+    expect(gated.runs).toBe(1);
   });
 
   test("a slow fetcher does not overwrite a newer value (guarded write)", async () => {

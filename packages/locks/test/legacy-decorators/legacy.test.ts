@@ -7,7 +7,7 @@ import {
   LockConfigError,
   type LockManager,
 } from "../../src/index.js";
-import { type DecoratedOrders, decoratorSuite } from "../fixtures/decorated.js";
+import { type DecoratedOrders, decoratorSuite, OrdersBody } from "../fixtures/decorated.js";
 
 // What NestJS's @Get() does: metadata on the method's function itself.
 const ROUTE = "route:path";
@@ -24,37 +24,24 @@ function spy(...args: unknown[]): void {
 }
 
 function makeOrders(manager: () => LockManager): DecoratedOrders {
-  let active = new Map<number, number>();
-  let peak = 0;
-  class Orders implements DecoratedOrders {
-    readonly label = "orders";
-    quoteRuns = 0;
-
+  class Orders extends OrdersBody implements DecoratedOrders {
     @distributedLock("critical_operation:{0}", { timeout: 5_000, manager })
-    async critical(userId: number, data: { id: string }): Promise<string> {
-      const held = await manager().isLocked(`critical_operation:${userId}`);
-      return `${this.label}:${userId}:${data.id}:${held ? "held" : "free"}`;
+    critical(userId: number, data: { id: string }): Promise<string> {
+      return this.criticalBody(userId, data);
     }
 
     @distributedLock((userId: number) => `export:${userId}`, { manager, timeout: 10_000 })
-    async exportFor(userId: number): Promise<number> {
-      const now = (active.get(userId) ?? 0) + 1;
-      active.set(userId, now);
-      peak = Math.max(peak, now);
-      await new Promise((r) => setImmediate(r));
-      active.set(userId, now - 1);
-      return peak;
+    exportFor(userId: number): Promise<number> {
+      return this.exportBody(userId);
     }
 
     @cacheStampedeProtect("expensive_query:{0}", { ttl: 60_000, staleTtl: 300_000, manager })
-    async quote(symbol: string): Promise<{ symbol: string; run: number }> {
-      this.quoteRuns++;
-      await new Promise((r) => setImmediate(r));
-      return { symbol, run: this.quoteRuns };
+    quote(symbol: string): Promise<{ symbol: string; run: number }> {
+      return this.quoteBody(symbol);
     }
 
     @distributedLock("nested:{0}", { manager })
-    async outer(id: number): Promise<string> {
+    outer(id: number): Promise<string> {
       return this.inner(id);
     }
 
@@ -64,7 +51,7 @@ function makeOrders(manager: () => LockManager): DecoratedOrders {
     }
 
     @distributedLock("nested:{0}", { manager })
-    async outerReentrant(id: number): Promise<string> {
+    outerReentrant(id: number): Promise<string> {
       return this.innerReentrant(id);
     }
 
@@ -73,8 +60,7 @@ function makeOrders(manager: () => LockManager): DecoratedOrders {
       return Promise.resolve("inner ran inside outer");
     }
   }
-  active = new Map();
-  return new Orders();
+  return new Orders(manager);
 }
 
 decoratorSuite("experimentalDecorators", makeOrders);
