@@ -142,19 +142,28 @@ export class StampedeProtection {
 
   async #wait<T>(plan: StampedePlan, fetcher: Fetcher<T>, seen: CacheEntry | undefined) {
     const started = performance.now();
-    const flight = this.#flights.join(plan.dataKey, started + plan.timeout, (f) =>
-      this.#fly(plan, fetcher, seen?.generation ?? 0, f),
-    );
+    const deadline = started + plan.timeout;
     try {
-      const result = await detachable(
-        flight.promise,
-        plan.timeout,
-        plan.signal,
-        () => valueTimeout(plan.key, plan.timeout),
-        (reason) => new LockAbortedError([plan.key], reason),
-      );
-      if (result.stale) this.#deps.counters.staleServed++;
-      return this.#decode<T>(result.payload);
+      for (;;) {
+        const flight = this.#flights.join(plan.dataKey, deadline, (f) =>
+          this.#fly(plan, fetcher, seen?.generation ?? 0, f),
+        );
+        try {
+          const result = await detachable(
+            flight.promise,
+            Math.max(0, deadline - performance.now()),
+            plan.signal,
+            () => valueTimeout(plan.key, plan.timeout),
+            (reason) => new LockAbortedError([plan.key], reason),
+          );
+          if (result.stale) this.#deps.counters.staleServed++;
+          return this.#decode<T>(result.payload);
+        } catch (error) {
+          // A flight that gave up just before this caller joined it: start another.
+          if (error instanceof FlightExpired && performance.now() < deadline) continue;
+          throw error instanceof FlightExpired ? valueTimeout(plan.key, plan.timeout) : error;
+        }
+      }
     } catch (error) {
       const failed = error instanceof FetchFailed || error instanceof CacheFetchError;
       if (failed && plan.returnStale && seen !== undefined) {
@@ -218,7 +227,7 @@ export class StampedeProtection {
     seen: number,
   ): Promise<Result | undefined> {
     const left = flight.deadline - performance.now();
-    if (left <= 0) throw valueTimeout(plan.key, plan.timeout);
+    if (left <= 0) throw new FlightExpired();
     const heldTtl = Math.max(-1, ...error.nodes.map((o) => (o.status === "held" ? o.ttl : -1)));
     const holderGone = heldTtl >= 0 ? heldTtl + 5 : Infinity;
     await waiter.wait(Math.min(left, holderGone, this.#deps.fallbackInterval));
@@ -338,6 +347,13 @@ export class StampedeProtection {
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters
   #decode<T>(payload: string): T {
     return this.#deps.serializer.deserialize(payload) as T;
+  }
+}
+
+/** A flight stopped waiting for another process: every caller's deadline had passed. */
+class FlightExpired extends Error {
+  constructor() {
+    super("no caller waits any longer");
   }
 }
 

@@ -14,7 +14,7 @@ export function configureLocks(options: LockManagerOptions): LockManager {
   const manager = new LockManager(options);
   const previous = current;
   current = manager;
-  void previous?.close();
+  previous?.close().catch(() => undefined);
   return manager;
 }
 
