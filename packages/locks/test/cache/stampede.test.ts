@@ -1,3 +1,4 @@
+import { createClient } from "redis";
 import { describe, expect, test } from "vitest";
 import {
   CacheValueError,
@@ -232,6 +233,33 @@ describe("protectCacheStampede in one process", () => {
     await first.close();
     const second = env.manager();
     expect(await second.protectCacheStampede("kept", () => ({ v: 2 }))).toEqual({ v: 1 });
+  });
+});
+
+describe("cache configuration", () => {
+  const env = useManagers(1);
+
+  test("a pluggable serializer writes what it makes", async () => {
+    const manager = env.manager({
+      serializer: {
+        serialize: (value) => `v1:${JSON.stringify(value)}`,
+        deserialize: (text) => JSON.parse(text.slice(3)) as unknown,
+      },
+    });
+    expect(await manager.protectCacheStampede("ser", () => ({ n: 1 }))).toEqual({ n: 1 });
+    expect(await (await env.nodes.inspect(0)).hGet("cache:ser", "v")).toBe('v1:{"n":1}');
+    expect(await manager.getCached("ser")).toEqual({ n: 1 });
+  });
+
+  test("a node-redis client given as the cache is used as it is and left open", async () => {
+    const client = createClient({ url: env.nodes.urls[0] ?? "" });
+    await client.connect();
+    const manager = env.manager({ cache: client, cachePrefix: "c2:" });
+    expect(await manager.protectCacheStampede("k", () => 7)).toBe(7);
+    expect(await client.hGet("c2:k", "v")).toBe("7");
+    await manager.close();
+    expect(client.isOpen).toBe(true);
+    client.destroy();
   });
 });
 

@@ -4,6 +4,7 @@ import {
   closeLocks,
   configureLocks,
   defaultManager,
+  distributedLock,
   getLock,
   LockConfigError,
   LockTimeoutError,
@@ -93,6 +94,20 @@ describe("the process-wide default manager", () => {
     const shown = [error.message, JSON.stringify(health), ...seen].join("\n");
     expect(shown).not.toContain("wrong-pw");
     expect(shown).toContain(`127.0.0.1:${server.port}`);
+  });
+
+  test("decorators without a manager use the default one", async () => {
+    const manager = configureLocks({
+      redisNodes: [`redis://:s3cret-pw@127.0.0.1:${server.port}`],
+    });
+    class Jobs {
+      @distributedLock("job:{0}")
+      async run(id: number): Promise<boolean> {
+        return manager.isLocked(`job:${id}`);
+      }
+    }
+    expect(await new Jobs().run(1)).toBe(true);
+    expect(manager.getStatistics().locks.acquisitions).toBe(1);
   });
 
   test("configureLocks replaces the default manager", async () => {
