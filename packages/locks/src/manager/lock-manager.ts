@@ -94,11 +94,17 @@ export class LockManager extends EventEmitter<LockManagerEvents> {
     super();
     const o = parseOrThrow(lockManagerOptionsSchema, options, "");
     this.options = o;
-    this.redlock = createRedlock(o);
-    this.redlock.on("nodeError", (node, error) => {
+    // Both are validated before either connects, so a bad option leaves nothing open.
+    const { store, owned } = createCacheStore(o, (node, error) => {
       this.#nodeError(node, error);
     });
-    const { store, owned } = createCacheStore(o, (node, error) => {
+    try {
+      this.redlock = createRedlock(o);
+    } catch (error) {
+      if (owned) void store.close().catch(() => undefined);
+      throw error;
+    }
+    this.redlock.on("nodeError", (node, error) => {
       this.#nodeError(node, error);
     });
     this.#store = store;
