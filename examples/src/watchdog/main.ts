@@ -20,7 +20,8 @@ export async function watchdog(urls: readonly string[], workers = 10, rounds = 1
   );
   const manager = new LockManager({ redisNodes: [...urls] });
   const events: Event[] = [];
-  const victim = "3";
+  // The first worker to take the lock is killed while it holds it: every other one is still to come.
+  let victim: string | undefined;
   let killedAt = 0;
   const started = Array.from({ length: workers }, (_, w) => {
     const name = String(w + 1);
@@ -37,12 +38,13 @@ export async function watchdog(urls: readonly string[], workers = 10, rounds = 1
               ? ` (the watchdog renewed the lock ${event.extensions} times)`
               : "";
         console.log(`[worker ${event.worker}] ${event.event}${detail}`);
-        if (event.worker === victim && event.event === "locked") {
+        if (victim === undefined && event.event === "locked") {
+          victim = event.worker;
           // Kill it halfway through its hold, after the watchdog renewed the lock at least once.
           setTimeout(() => {
             void manager.getLockInfo("target").then((info) => {
               console.log(
-                `✂ killing worker ${victim} mid-hold (lock owner ${info?.owner.slice(0, 8) ?? "?"}…, expires in ${Math.max(0, (info?.expiresAt ?? 0) - Date.now())} ms)`,
+                `✂ killing worker ${event.worker} mid-hold (lock owner ${info?.owner.slice(0, 8) ?? "?"}…, expires in ${Math.max(0, (info?.expiresAt ?? 0) - Date.now())} ms)`,
               );
               killedAt = Number(process.hrtime.bigint() / 1000n);
               run.child.kill("SIGKILL");
