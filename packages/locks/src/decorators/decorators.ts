@@ -30,11 +30,11 @@ const managerSchema = z
   )
   .optional();
 
-function splitOptions<S extends z.ZodType>(schema: S, options: object, decorator: string) {
+function splitOptions<S extends z.ZodType>(schema: S, options: object, field: string) {
   const { manager, ...rest } = options as ManagerChoice & Record<string, unknown>;
   // Checked now, so that bad options fail when the class is defined.
-  parseOrThrow(managerSchema, manager, `${decorator}.manager`);
-  parseOrThrow(schema, rest, decorator);
+  parseOrThrow(managerSchema, manager, `${field}.manager`);
+  parseOrThrow(schema, rest, field);
   return {
     options: rest as z.input<S>,
     manager: (): LockManager =>
