@@ -1,10 +1,18 @@
 // `pnpm demo`: a short run of every example against five local Redis nodes (or REDLOCK_NODES).
 import { withNodes } from "./nodes.js";
+import { perUserDecorator } from "./per-user-decorator/main.js";
 import { sharedFile } from "./shared-file/main.js";
+import { stampede } from "./stampede/main.js";
+import { watchdog } from "./watchdog/main.js";
 
 console.log("quorum-locks demo");
 const ok = await withNodes(async (urls) => {
-  const results = [await sharedFile(urls)];
+  const results = [
+    await sharedFile(urls),
+    await watchdog(urls, 10, 1, 400),
+    await perUserDecorator(urls),
+    await stampede(urls, 4, 100),
+  ];
   return results.every(Boolean);
 });
 console.log(ok ? "\ndemo finished: every check passed" : "\ndemo finished: a check FAILED");

@@ -1,5 +1,6 @@
-// The seeds' scenario: five workers, in separate processes, append lines to one shared file
-// under a Redlock. Every line ends up whole; none is interleaved with another.
+// The first two seeds' scenario: five workers, in separate processes, append lines to one shared
+// file under one lock, taken with tryLock()/unlock() or held with `await using`. Every line ends
+// up whole; none is interleaved with another.
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

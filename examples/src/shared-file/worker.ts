@@ -1,21 +1,19 @@
 // One worker process: appends LINES lines to FILE, each under the "shared-file" lock. A line is
 // written in pieces with pauses in between, so without the lock lines from different workers
-// would interleave. Even workers release explicitly; odd ones use `await using`.
+// would interleave. Even workers use tryLock()/unlock() (the first seed's lock/unlock); odd ones
+// hold a handle with `await using` (its context manager).
 import { appendFile } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
-import { Redlock } from "quorum-locks";
+import { LockManager } from "quorum-locks";
+import { env } from "../processes.js";
 
-const env = (name: string): string => {
-  const value = process.env[name];
-  if (value === undefined) throw new Error(`${name} is not set`);
-  return value;
-};
 const worker = Number(env("WORKER"));
 const file = env("FILE");
-const redlock = new Redlock(env("NODES").split(","), {
-  retryCount: -1,
+const manager = new LockManager({
+  redisNodes: env("NODES").split(","),
+  defaultTtl: 5_000,
+  defaultTimeout: 60_000,
   retryDelay: 50,
-  retryJitter: 50,
 });
 
 async function writeLine(line: number): Promise<void> {
@@ -29,18 +27,25 @@ async function writeLine(line: number): Promise<void> {
 for (let line = 1; line <= Number(env("LINES")); line++) {
   console.log(`[worker ${worker}] waiting for the lock…`);
   if (worker % 2 === 0) {
-    const lock = await redlock.acquire(["shared-file"], 5_000, { timeout: 60_000 });
-    console.log(`[worker ${worker}] ✓ acquired (attempt ${lock.attempts}), writing line ${line}`);
-    await writeLine(line);
-    await lock.release();
-    console.log(`[worker ${worker}] ✓ released`);
+    if (!(await manager.tryLock("shared-file", { timeout: 60_000, retryDelay: 50 }))) {
+      console.log(`[worker ${worker}] ✗ could not lock within the timeout`);
+      process.exitCode = 1;
+      break;
+    }
+    console.log(`[worker ${worker}] ✓ tryLock() took it, writing line ${line}`);
+    try {
+      await writeLine(line);
+    } finally {
+      await manager.unlock("shared-file");
+    }
+    console.log(`[worker ${worker}] ✓ unlock()`);
   } else {
-    await using lock = await redlock.acquire(["shared-file"], 5_000, { timeout: 60_000 });
+    await using lock = await manager.getLock("shared-file");
     console.log(
-      `[worker ${worker}] ✓ acquired with await using (attempt ${lock.attempts}), writing line ${line}`,
+      `[worker ${worker}] ✓ getLock() with await using (token ${lock.value?.slice(0, 8) ?? "?"}…), writing line ${line}`,
     );
     await writeLine(line);
     console.log(`[worker ${worker}] ✓ releasing at the end of the scope`);
   }
 }
-await redlock.quit();
+await manager.close();

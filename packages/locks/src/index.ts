@@ -27,3 +27,38 @@ export {
 } from "./redlock/options.js";
 export { Redlock, type RedlockEvents } from "./redlock/redlock.js";
 export { clockDrift, quorumOf, validityLeft } from "./redlock/validity.js";
+export { MemoryCacheStore } from "./cache/memory-store.js";
+export { RedisCacheStore, type RedisCacheStoreOptions } from "./cache/redis-store.js";
+export { jsonSerializer, type Serializer } from "./cache/serializer.js";
+export type { Fetcher } from "./cache/stampede.js";
+export type { CacheEntry, CacheNotice, CacheStore, CacheWrite } from "./cache/store.js";
+export { CacheFetchError, CacheValueError } from "./cache/errors.js";
+export {
+  cacheStampedeProtect,
+  distributedLock,
+  type ManagerChoice,
+} from "./decorators/decorators.js";
+export type { KeySpec } from "./decorators/key-template.js";
+export type { DualMethodDecorator } from "./decorators/method-decorator.js";
+export { closeLocks, configureLocks, defaultManager, getLock } from "./manager/default-manager.js";
+export { nodesFromEnv } from "./manager/env-config.js";
+export type { HealthReport, NodeHealth } from "./manager/health.js";
+export { LockHandle } from "./manager/lock-handle.js";
+export type { LockInfo } from "./manager/lock-info.js";
+export { LockManager, type LockManagerEvents } from "./manager/lock-manager.js";
+export {
+  type CacheOptions,
+  cacheOptionsSchema,
+  type CacheWriteOptions,
+  cacheWriteOptionsSchema,
+  type GetLockOptions,
+  getLockOptionsSchema,
+  type LockManagerOptions,
+  lockManagerOptionsSchema,
+  type TryLockOptions,
+  tryLockOptionsSchema,
+  type WithLockOptions,
+  withLockOptionsSchema,
+} from "./manager/options.js";
+export type { LockCounters, ManagerStatistics, NodeStatistics } from "./manager/statistics.js";
+export type { WaitSummary } from "./manager/wait-histogram.js";

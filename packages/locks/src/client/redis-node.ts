@@ -25,6 +25,8 @@ export class RedisNode {
   /** Scripts this connection's server is known to have cached (by SHA). */
   readonly #loaded = new Set<string>();
   #generation: number | undefined = -1;
+  /** @internal Commands that failed on this node (NOSCRIPT excluded), for statistics. */
+  errors = 0;
 
   constructor(adapter: RedisAdapter, commandTimeout: number) {
     this.adapter = adapter;
@@ -110,6 +112,7 @@ export class RedisNode {
           this.#loaded.delete(script.sha);
           onNoScript();
         } else {
+          this.errors++;
           sink.fail(index, error);
         }
       },

@@ -89,6 +89,14 @@ export class Redlock extends EventEmitter<RedlockEvents> {
   }
 
   /**
+   * @internal The nodes themselves, in the order given, for the manager layer: lock info and
+   * health checks send plain commands to each node, statistics read their error counts.
+   */
+  get internalNodes(): readonly RedisNode[] {
+    return this.#nodes;
+  }
+
+  /**
    * Acquires a lock on every resource at once, for `ttl` ms, on a quorum of nodes.
    * @throws LockConfigError for invalid arguments (nothing is sent), LockTimeoutError when
    *   `timeout` ran out, LockAcquisitionError when the retries ran out, LockAbortedError when

@@ -12,16 +12,25 @@ export class Watchdog {
   readonly #ttl: number;
   readonly #threshold: number;
   readonly #onLost: (reason: LockError) => void;
+  readonly #onExtended: (() => void) | undefined;
   readonly #controller = new AbortController();
   #extendTimer: NodeJS.Timeout | undefined;
   #expiryTimer: NodeJS.Timeout | undefined;
   #stopped = false;
 
-  constructor(lock: Lock, ttl: number, threshold: number, onLost: (reason: LockError) => void) {
+  /** @param onExtended `@internal` told of each extension (the manager's statistics count them). */
+  constructor(
+    lock: Lock,
+    ttl: number,
+    threshold: number,
+    onLost: (reason: LockError) => void,
+    onExtended?: () => void,
+  ) {
     this.#lock = lock;
     this.#ttl = ttl;
     this.#threshold = threshold;
     this.#onLost = onLost;
+    this.#onExtended = onExtended;
     this.#schedule();
   }
 
@@ -58,6 +67,7 @@ export class Watchdog {
   #extend(): void {
     this.#lock.extend(this.#ttl).then(
       () => {
+        this.#onExtended?.();
         if (!this.#stopped) this.#schedule();
       },
       (error: unknown) => {

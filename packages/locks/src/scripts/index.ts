@@ -1,5 +1,8 @@
 import { createHash } from "node:crypto";
 import acquireSource from "./acquire.lua";
+import cacheFailSource from "./cache-fail.lua";
+import cacheReadSource from "./cache-read.lua";
+import cacheWriteSource from "./cache-write.lua";
 import extendSource from "./extend.lua";
 import fairAcquireSource from "./fair-acquire.lua";
 import fairLeaveSource from "./fair-leave.lua";
@@ -16,13 +19,16 @@ function define(name: string, source: string): LuaScript {
   return { name, source, sha: createHash("sha1").update(source).digest("hex") };
 }
 
-/** The lock scripts, by name; each file documents its KEYS, ARGV and reply. */
+/** The lock and cache scripts, by name; each file documents its KEYS, ARGV and reply. */
 export const scripts = {
   acquire: define("acquire", acquireSource),
   release: define("release", releaseSource),
   extend: define("extend", extendSource),
   fairAcquire: define("fair-acquire", fairAcquireSource),
   fairLeave: define("fair-leave", fairLeaveSource),
+  cacheRead: define("cache-read", cacheReadSource),
+  cacheWrite: define("cache-write", cacheWriteSource),
+  cacheFail: define("cache-fail", cacheFailSource),
 } as const;
 
 export type ScriptName = keyof typeof scripts;

@@ -1,0 +1,146 @@
+import type { RedisAdapter } from "../client/adapter.js";
+import type { ClientOptions } from "../client/node-redis.js";
+import { createNodes, type NodeInput } from "../client/nodes.js";
+import { evalshaArgs, RedisNode } from "../client/redis-node.js";
+import { type LuaScript, scripts } from "../scripts/index.js";
+import { entryFromReply, failureNotice } from "./envelope.js";
+import {
+  type CacheEntry,
+  type CacheNotice,
+  type CacheStore,
+  type CacheWrite,
+  parseNotice,
+} from "./store.js";
+
+/** How the Redis store reaches its server. */
+export interface RedisCacheStoreOptions {
+  /** Longest wait for one command; a slower reply fails the call (the caller degrades). */
+  readonly commandTimeout?: number;
+  /** TCP/TLS connect timeout of a client created from a URL or options. */
+  readonly connectTimeout?: number;
+  /** node-redis options merged into a client created from a URL or options. */
+  readonly clientOptions?: ClientOptions;
+  /** Told of client errors (the server is down, ...), with the server's host:port. */
+  readonly onError?: (label: string, error: Error) => void;
+}
+
+/**
+ * Cached values in one Redis server shared by every process, so that one process's fetch serves
+ * them all and values survive a restart of the service. Writes are compare-and-set on the
+ * entry's generation (a Lua script) and published on a channel named after the key, which wakes
+ * waiters in every process at once.
+ */
+export class RedisCacheStore implements CacheStore {
+  readonly #node: RedisNode;
+  readonly #timeout: number;
+
+  /**
+   * @param server a `redis://`/`rediss://` URL, node-redis options, a node-redis client you
+   *   created (left open by `close()`), or a {@link RedisAdapter}.
+   */
+  constructor(server: NodeInput, options: RedisCacheStoreOptions = {}) {
+    const [adapter] = createNodes([server], {
+      connectTimeout: options.connectTimeout ?? 2_000,
+      clientOptions: options.clientOptions,
+      onError: options.onError ?? (() => undefined),
+    });
+    this.#timeout = options.commandTimeout ?? 500;
+    this.#node = new RedisNode(adapter as RedisAdapter, this.#timeout);
+  }
+
+  /** The server's host:port. */
+  get label(): string {
+    return this.#node.label;
+  }
+
+  async get(key: string): Promise<CacheEntry | undefined> {
+    const reply = await this.#run(scripts.cacheRead, [key], []);
+    return entryFromReply(reply, Date.now());
+  }
+
+  async set(
+    key: string,
+    write: CacheWrite,
+    expectedGeneration?: number,
+  ): Promise<number | undefined> {
+    const reply = await this.#run(
+      scripts.cacheWrite,
+      [key],
+      [
+        write.payload,
+        String(expectedGeneration ?? -1),
+        String(Math.ceil(write.ttl)),
+        String(Math.ceil(write.staleTtl)),
+        String(Math.round(write.fetchDuration)),
+        key,
+      ],
+    );
+    if (!Array.isArray(reply)) throw new Error("unexpected reply from cache-write");
+    return reply[0] === 1 ? Number(reply[1]) : undefined;
+  }
+
+  async fail(
+    key: string,
+    expectedGeneration: number,
+    backoff: number,
+    message: string,
+  ): Promise<void> {
+    await this.#run(
+      scripts.cacheFail,
+      [key],
+      [String(expectedGeneration), String(Math.ceil(backoff)), key, failureNotice(message)],
+    );
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.#command(["DEL", key]);
+  }
+
+  listen(key: string, listener: (notice: CacheNotice) => void): Promise<() => void> {
+    return this.#node.channels.listen(key, (message) => {
+      const notice = parseNotice(message);
+      if (notice !== undefined) listener(notice);
+    });
+  }
+
+  /** Sends PING; resolves when the server answered within the command timeout. */
+  async ping(): Promise<void> {
+    await this.#command(["PING"]);
+  }
+
+  async close(): Promise<void> {
+    await this.#node.close();
+  }
+
+  #run(script: LuaScript, keys: string[], argv: string[]): Promise<unknown> {
+    return this.#bounded(
+      this.#node.run(script, evalshaArgs(script, keys, argv), performance.now()),
+    );
+  }
+
+  #command(args: string[]): Promise<unknown> {
+    const adapter = this.#node.adapter;
+    const sent = adapter.connectionSettled
+      ? adapter.sendCommand(args)
+      : adapter.firstConnection.then(() => adapter.sendCommand(args));
+    return this.#bounded(sent);
+  }
+
+  /** A paused or unreachable server must not hold callers up: they degrade instead. */
+  #bounded<T>(promise: Promise<T>): Promise<T> {
+    return withTimeout(promise, this.#timeout, `cache server ${this.#node.label} timed out`);
+  }
+}
+
+/** Rejects with `message` when `promise` has not settled within `ms`. */
+export function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      reject(new Error(message));
+    }, ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => {
+    clearTimeout(timer);
+  });
+}

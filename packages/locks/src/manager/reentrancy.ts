@@ -1,0 +1,34 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+import type { Lock } from "../redlock/lock.js";
+
+// One storage for every manager: the held names of the current async context, keyed by
+// manager and name. A scope never changes its map; a nested scope gets a copy with one more
+// name, so sibling tasks started inside a scope see what their parents hold, never each other.
+// A name held without a lock object (a degraded stampede refresh) maps to null.
+const storage = new AsyncLocalStorage<ReadonlyMap<string, Lock | null>>();
+let nextId = 0;
+
+/**
+ * Which lock names the current async context holds through a scoped acquisition (withLock,
+ * the decorators, a stampede refresh). Acquiring one of them again would wait for itself.
+ */
+export class Reentrancy {
+  readonly #prefix = `${nextId++}\u0000`;
+
+  /** Whether the current async context holds `name`. */
+  holds(name: string): boolean {
+    return storage.getStore()?.has(this.#prefix + name) ?? false;
+  }
+
+  /** The lock through which the current async context holds `name`, if it has one. */
+  lockOf(name: string): Lock | undefined {
+    return storage.getStore()?.get(this.#prefix + name) ?? undefined;
+  }
+
+  /** Runs `fn` in an async context that holds `name` (through `lock`, when there is one). */
+  run<T>(name: string, lock: Lock | null, fn: () => Promise<T>): Promise<T> {
+    const next = new Map(storage.getStore());
+    next.set(this.#prefix + name, lock);
+    return storage.run(next, fn);
+  }
+}
