@@ -15,6 +15,7 @@ import { fairness } from "./scenarios/fairness.js";
 import { handoff } from "./scenarios/handoff.js";
 import { latency } from "./scenarios/latency.js";
 import { memory } from "./scenarios/memory.js";
+import { stampede } from "./scenarios/stampede.js";
 import { Stalled, throughput } from "./scenarios/throughput.js";
 import { waitingCost } from "./scenarios/waiting-cost.js";
 import { median, quantile } from "./stats.js";
@@ -242,6 +243,19 @@ try {
         `${name.padEnd(26)} Jain ${r.jain.toFixed(3)}  max wait ${r.maxWaitMs.toFixed(0)} ms  sections ${r.sections.join(" ")}`,
       );
     }
+    await flush();
+  }
+
+  if (wanted("stampede")) {
+    log("\n# stampede: 1,000 concurrent callers over 4 managers, cold key, 50 ms fetcher");
+    const r = await stampede(urls, {
+      callers: 1_000,
+      managers: 4,
+      fetchMs: 50,
+      key: "stampede:cold",
+    });
+    results.stampede = { callers: 1_000, fetchMs: 50, fetcherRuns: r.fetcherRuns, p99Ms: r.p99Ms };
+    log(`fetcher runs ${r.fetcherRuns}, caller p99 ${r.p99Ms.toFixed(1)} ms`);
     await flush();
   }
 

@@ -55,6 +55,15 @@ describe("node failures with five nodes", () => {
     await waitFor(async () => (await env.nodes.values("paused")).every((v) => v === null));
   });
 
+  test("quit() does not hang on a paused node", async () => {
+    const redlock = env.redlock({ connectTimeout: 300 });
+    (await redlock.acquire("before-pause", 10_000)).release().catch(() => undefined);
+    await env.nodes.server(0).pause();
+    await redlock.acquire("during-pause", 10_000).then((l) => l.release());
+    await redlock.quit(); // closes gracefully where it can, destroys the paused node's client
+    await env.nodes.server(0).resume();
+  });
+
   test("a paused majority fails acquisition within the command timeout and leaves nothing", async () => {
     await Promise.all([0, 1, 2].map((i) => env.nodes.server(i).pause()));
     const redlock = env.redlock({ retryCount: 0, commandTimeout: 200 });

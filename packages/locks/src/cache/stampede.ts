@@ -77,6 +77,7 @@ const neverAborted = new AbortController().signal;
 export class StampedeProtection {
   readonly #deps: StampedeDeps;
   readonly #flights = new SingleFlight<Result>();
+  readonly #reads = new Map<string, Promise<CacheEntry | undefined>>();
 
   constructor(deps: StampedeDeps) {
     this.#deps = deps;
@@ -319,14 +320,28 @@ export class StampedeProtection {
       : undefined;
   }
 
-  /** A store that fails reads as empty: the caller fetches instead of failing. */
-  async #read(dataKey: string): Promise<CacheEntry | undefined> {
-    try {
-      return await this.#deps.store.get(dataKey);
-    } catch {
-      this.#deps.counters.storeErrors++;
-      return undefined;
+  /**
+   * Reads an entry; concurrent reads of one key in this process share one round trip (a burst
+   * of a thousand callers costs one read, not a thousand). A store that fails reads as empty:
+   * the caller fetches instead of failing.
+   */
+  #read(dataKey: string): Promise<CacheEntry | undefined> {
+    let read = this.#reads.get(dataKey);
+    if (read === undefined) {
+      read = this.#deps.store.get(dataKey).then(
+        (entry) => {
+          this.#reads.delete(dataKey);
+          return entry;
+        },
+        () => {
+          this.#reads.delete(dataKey);
+          this.#deps.counters.storeErrors++;
+          return undefined;
+        },
+      );
+      this.#reads.set(dataKey, read);
     }
+    return read;
   }
 
   #encode(key: string, value: unknown): string {

@@ -198,7 +198,7 @@ class Acquisition {
         // Subscribed now; the next attempt at once catches a release that came before.
         if (await this.#notifier.start()) return;
       }
-      if (this.#notifier.started) {
+      if (this.#notifier.listening) {
         return this.#notifier.wait(
           Math.min(left, round.heldTtl + 1),
           this.#seenNotifications,

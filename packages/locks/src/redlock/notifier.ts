@@ -13,7 +13,7 @@ export class ReleaseNotifier {
   readonly #stops: (() => void)[] = [];
   #count = 0;
   #wake: (() => void) | undefined;
-  #started = false;
+  #listening = false;
   #stopped = false;
 
   constructor(nodes: readonly RedisNode[], resources: readonly string[]) {
@@ -26,8 +26,9 @@ export class ReleaseNotifier {
     return this.#count;
   }
 
-  get started(): boolean {
-    return this.#started;
+  /** Whether some node will announce releases (else waiters must poll). */
+  get listening(): boolean {
+    return this.#listening;
   }
 
   /**
@@ -35,8 +36,8 @@ export class ReleaseNotifier {
    * Returns whether any node can deliver notifications.
    */
   async start(): Promise<boolean> {
-    this.#started = true;
     const capable = this.#nodes.filter((n) => n.channels.available);
+    this.#listening = capable.length > 0;
     const stops = await Promise.all(
       capable.flatMap((node) =>
         this.#resources.map((resource) =>
