@@ -79,21 +79,22 @@ function settleWithin(events: Promise<unknown>, ms: number): Promise<boolean> {
 }
 
 /**
- * Closes a client without leaving a socket behind. A ready client is closed gracefully, but a
- * paused node never answers, so after `graceMs` it is destroyed. A client still connecting is
+ * Closes a client without leaving a socket behind. A responsive node is closed gracefully
+ * (commands in flight get their replies); a PING, answered after everything sent before it,
+ * tells within `graceMs` whether it is responsive: a paused node never answers, and node-redis'
+ * close() would wait for it forever, so that client is destroyed. A client still connecting is
  * first allowed to finish its attempt: node-redis 5 destroyed mid-connection leaves the socket
  * open once the connection completes, and the process never exits.
  */
 async function shutdown(client: NodeRedisClient, graceMs: number): Promise<void> {
   if (!client.isOpen) return;
   if (client.isReady) {
-    if (
-      !(await settleWithin(
-        client.close().catch(() => undefined),
-        graceMs,
-      ))
-    )
-      client.destroy();
+    const answered = await settleWithin(
+      client.sendCommand(["PING"]).catch(() => undefined),
+      graceMs,
+    );
+    if (answered) await client.close().catch(() => undefined);
+    else client.destroy();
     return;
   }
   await settleWithin(
