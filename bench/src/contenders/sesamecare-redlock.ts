@@ -1,5 +1,5 @@
 import { Redlock } from "@sesamecare-oss/redlock";
-import { type RedlockClass, redlockStyle } from "./redlock-style.js";
+import { redlockStyle } from "./redlock-style.js";
 
 // The maintained fork of node-redlock.
 export const sesamecareRedlock = redlockStyle(
