@@ -14,6 +14,11 @@ export interface Results {
   versions: Record<string, string>;
   /** cycles/s per contender (median of alternating rounds), with every round's figure. */
   throughput: Record<string, { cyclesPerSec: number; rounds: number[] }>;
+  /**
+   * quorum-locks ÷ the raw node-redis floor, round by round (each pair measured moments apart):
+   * the targets use their medians, which this machine's noise moves far less than absolutes.
+   */
+  paired: { throughput: number[]; latencyP50: number[]; latencyP99: number[] };
   /** sequential acquire+release, ms. */
   latency: Record<string, { p50: number; p99: number }>;
   /** release → waiter holds it, ms. */

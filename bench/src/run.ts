@@ -48,13 +48,17 @@ const config = quick
 /** Peers and floors measured in every throughput, latency, handoff and waiting scenario. */
 const field = [
   "quorum-locks",
+  // Right after ours in every round, so that each round's ratio to the floor compares
+  // measurements taken moments apart on this noisy machine.
+  "raw node-redis (floor)",
   "node-redlock",
   "@sesamecare-oss/redlock",
   "redis-semaphore",
   "redlock-universal",
-  "raw node-redis (floor)",
   "raw ioredis",
 ];
+const OURS = "quorum-locks";
+const FLOOR = "raw node-redis (floor)";
 const lockers = field.filter((n) => !n.startsWith("raw"));
 const fairField = quick
   ? ["quorum-locks", "quorum-locks (fair)"]
@@ -98,6 +102,7 @@ const results: Results = {
   versions: {},
   throughput: {},
   latency: {},
+  paired: { throughput: [], latencyP50: [], latencyP99: [] },
   handoff: {},
   waitingCost: {},
   fairness: {},
@@ -136,12 +141,18 @@ try {
         `${name.padEnd(26)} ${median(values).toFixed(0).padStart(7)} cycles/s  (${values.map((v) => v.toFixed(0)).join(", ")})`,
       );
     }
+    const ours = rounds.get(OURS) ?? [];
+    results.paired.throughput = ours.map((v, r) => v / (rounds.get(FLOOR)?.[r] ?? Number.NaN));
+    log(
+      `ours / floor, round by round: ${results.paired.throughput.map((v) => v.toFixed(2)).join(", ")}`,
+    );
     await flush();
   }
 
   if (wanted("latency")) {
     log("\n# sequential acquire+release latency (alternating rounds)");
     const samples = new Map<string, number[]>();
+    const perRound = new Map<string, { p50: number; p99: number }[]>();
     for (let r = 0; r < config.rounds; r++) {
       for (const c of instances) {
         const s = await latency(c, {
@@ -149,6 +160,10 @@ try {
           prefix: `lat${r}`,
         });
         samples.set(c.name, [...(samples.get(c.name) ?? []), ...s]);
+        perRound.set(c.name, [
+          ...(perRound.get(c.name) ?? []),
+          { p50: quantile(s, 0.5), p99: quantile(s, 0.99) },
+        ]);
       }
     }
     for (const [name, values] of samples) {
@@ -157,6 +172,20 @@ try {
         `${name.padEnd(26)} p50 ${quantile(values, 0.5).toFixed(3)} ms  p99 ${quantile(values, 0.99).toFixed(3)} ms`,
       );
     }
+    const ourRounds = perRound.get(OURS) ?? [];
+    const floorRounds = perRound.get(FLOOR) ?? [];
+    results.paired.latencyP50 = ourRounds.map(
+      (o, r) => o.p50 / (floorRounds[r]?.p50 ?? Number.NaN),
+    );
+    results.paired.latencyP99 = ourRounds.map(
+      (o, r) => o.p99 / (floorRounds[r]?.p99 ?? Number.NaN),
+    );
+    log(
+      `ours / floor p50, round by round: ${results.paired.latencyP50.map((v) => v.toFixed(2)).join(", ")}`,
+    );
+    log(
+      `ours / floor p99, round by round: ${results.paired.latencyP99.map((v) => v.toFixed(2)).join(", ")}`,
+    );
     await flush();
   }
 

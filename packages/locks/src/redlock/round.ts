@@ -96,7 +96,8 @@ export class Round implements ReplySink {
       }
     }
     if (!this.#decided) {
-      this.#timer = setTimeout(this.#timeOut, ctx.commandTimeout);
+      // A shared function with the round as its argument: no closure per round.
+      this.#timer = setTimeout(timeOut, ctx.commandTimeout, this);
     }
   }
 
@@ -141,7 +142,8 @@ export class Round implements ReplySink {
     }
   }
 
-  readonly #timeOut = (): void => {
+  /** @internal Marks every node still pending as timed out and decides the round. */
+  timeOut(): void {
     this.#timer = undefined;
     const votes = this.votes;
     for (let i = 0; i < votes.length; i++) {
@@ -152,7 +154,7 @@ export class Round implements ReplySink {
     }
     this.#pending = 0;
     this.#decide();
-  };
+  }
 
   #decide(): void {
     this.#decided = true;
@@ -183,4 +185,8 @@ export class Round implements ReplySink {
       }
     });
   }
+}
+
+function timeOut(round: Round): void {
+  round.timeOut();
 }
