@@ -1,6 +1,7 @@
 // `pnpm demo`: a short run of every example against five local Redis nodes (or REDLOCK_NODES).
 import { withNodes } from "./nodes.js";
 import { perUserDecorator } from "./per-user-decorator/main.js";
+import { prometheus } from "./prometheus/main.js";
 import { sharedFile } from "./shared-file/main.js";
 import { stampede } from "./stampede/main.js";
 import { watchdog } from "./watchdog/main.js";
@@ -12,6 +13,7 @@ const ok = await withNodes(async (urls) => {
     await watchdog(urls, 10, 1, 400),
     await perUserDecorator(urls),
     await stampede(urls, 4, 100),
+    await prometheus(urls),
   ];
   return results.every(Boolean);
 });

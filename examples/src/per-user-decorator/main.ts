@@ -4,7 +4,7 @@
 // "user-settings:{0.user.id}" works too).
 import { setTimeout as sleep } from "node:timers/promises";
 import { distributedLock, LockManager } from "quorum-locks";
-import { withNodes } from "../nodes.js";
+import { quarantineOptions, withNodes } from "../nodes.js";
 
 interface Request {
   readonly user: { readonly id: number };
@@ -15,7 +15,12 @@ export async function perUserDecorator(urls: readonly string[]): Promise<boolean
   console.log(
     "\n=== per-user decorator key: @distributedLock((request) => `user-settings:${request.user.id}`) ===",
   );
-  const manager = new LockManager({ redisNodes: [...urls], retryDelay: 10, retryJitter: 10 });
+  const manager = new LockManager({
+    redisNodes: [...urls],
+    retryDelay: 10,
+    retryJitter: 10,
+    ...quarantineOptions(),
+  });
   const running = new Map<number, number>();
   const overlap = { sameUser: false, acrossUsers: false };
 

@@ -6,6 +6,7 @@ import { appendFile } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import { LockManager } from "quorum-locks";
 import { env } from "../processes.js";
+import { quarantineOptions } from "../nodes.js";
 
 const worker = Number(env("WORKER"));
 const file = env("FILE");
@@ -14,6 +15,7 @@ const manager = new LockManager({
   defaultTtl: 5_000,
   defaultTimeout: 60_000,
   retryDelay: 50,
+  ...quarantineOptions(),
 });
 
 async function writeLine(line: number): Promise<void> {

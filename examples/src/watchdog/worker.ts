@@ -5,6 +5,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { LockManager } from "quorum-locks";
 import { env } from "../processes.js";
+import { quarantineOptions } from "../nodes.js";
 
 const worker = env("WORKER");
 const ttl = Number(env("TTL"));
@@ -13,6 +14,7 @@ const manager = new LockManager({
   defaultTimeout: 120_000,
   retryDelay: 25,
   retryJitter: 25,
+  ...quarantineOptions(),
 });
 const say = (event: string, extra: object = {}) => {
   console.log(

@@ -1,6 +1,10 @@
-export type { RedisAdapter } from "./client/adapter.js";
+export type { PubSubConnection, RedisAdapter } from "./client/adapter.js";
 export type { NodeInput } from "./client/nodes.js";
-export type { NodeRedisClient } from "./client/node-redis.js";
+export type { ClientOptions, NodeRedisClient } from "./client/node-redis.js";
+export type { OtherClient } from "./client/clients.js";
+export type { IoRedisClient } from "./client/ioredis.js";
+export type { GlideClient } from "./client/glide.js";
+export type { NodeRedisCluster, NodeRedisSentinel } from "./client/node-redis-routed.js";
 export {
   type ConfigIssue,
   DeadlockError,
@@ -22,15 +26,34 @@ export {
   acquireOptionsSchema,
   type RedlockOptions,
   redlockOptionsSchema,
+  type ResolvedRedlockOptions,
   type UsingOptions,
   usingOptionsSchema,
 } from "./redlock/options.js";
-export { Redlock, type RedlockEvents } from "./redlock/redlock.js";
+export { type NodeState, Redlock, type RedlockEvents } from "./redlock/redlock.js";
+export {
+  type AcquiredEvent,
+  type AcquireFailedEvent,
+  type AcquireFailure,
+  diagnosticsChannels,
+  type ExtendedEvent,
+  type ExtendFailedEvent,
+  type LifecycleEventName,
+  type LifecycleEvents,
+  LOCK_ID_LENGTH,
+  type LockEventBase,
+  type LostEvent,
+  type NodeDownEvent,
+  type NodeRestartedEvent,
+  type NodeUpEvent,
+  type ReleasedEvent,
+  type ReleaseFailedEvent,
+} from "./redlock/events.js";
 export { clockDrift, quorumOf, validityLeft } from "./redlock/validity.js";
-export { MemoryCacheStore } from "./cache/memory-store.js";
+export { type CacheListener, MemoryCacheStore } from "./cache/memory-store.js";
 export { RedisCacheStore, type RedisCacheStoreOptions } from "./cache/redis-store.js";
 export { jsonSerializer, type Serializer } from "./cache/serializer.js";
-export type { Fetcher } from "./cache/stampede.js";
+export type { CacheCounters, Fetcher } from "./cache/stampede.js";
 export type { CacheEntry, CacheNotice, CacheStore, CacheWrite } from "./cache/store.js";
 export { CacheFetchError, CacheValueError } from "./cache/errors.js";
 export {
@@ -55,6 +78,7 @@ export {
   getLockOptionsSchema,
   type LockManagerOptions,
   lockManagerOptionsSchema,
+  type ResolvedManagerOptions,
   type TryLockOptions,
   tryLockOptionsSchema,
   type WithLockOptions,

@@ -1,5 +1,11 @@
 import { describe, expect, test } from "vitest";
-import { LockAcquisitionError, type NodeOutcome } from "../src/index.js";
+import {
+  LockAcquisitionError,
+  LockError,
+  LockManager,
+  LockTimeoutError,
+  type NodeOutcome,
+} from "../src/index.js";
 import { useNodes, waitFor } from "./fixtures/vitest.js";
 
 const statuses = (nodes: readonly NodeOutcome[]) => nodes.map((o) => o.status);
@@ -122,6 +128,111 @@ describe("node failures with five nodes", () => {
       if (lock === undefined) return false;
       await lock.release();
       return true;
+    });
+  });
+});
+
+describe("a majority gone (3 of 5 nodes)", () => {
+  const env = useNodes(5);
+  const majority = [0, 1, 2];
+  const breakMajority = {
+    killed: () => Promise.all(majority.map((i) => env.nodes.server(i).kill())),
+    paused: () => Promise.all(majority.map((i) => env.nodes.server(i).pause())),
+  };
+
+  describe.each(Object.keys(breakMajority) as (keyof typeof breakMajority)[])("%s", (how) => {
+    test("every acquire, however it waits, fails with LockAcquisitionError and nothing is held", async () => {
+      const redlock = env.redlock({ commandTimeout: 150, retryDelay: 20, retryJitter: 20 });
+      await breakMajority[how]();
+      const calls = [
+        redlock.acquire("gone", 5_000, { retryCount: 0 }),
+        redlock.acquire("gone", 5_000, { retryCount: 3 }),
+        redlock.acquire("gone", 5_000, { retryCount: -1, timeout: 600 }),
+        redlock.acquire("gone", 5_000, { timeout: 0 }),
+        redlock.acquire(["gone", "gone-too"], 5_000, { timeout: 400 }),
+        redlock.acquire("gone-fair", 5_000, { fair: true, timeout: 400 }),
+      ];
+      const outcomes = await Promise.allSettled(calls);
+      for (const outcome of outcomes) {
+        expect(outcome.status).toBe("rejected");
+        expect((outcome as PromiseRejectedResult).reason).toBeInstanceOf(LockAcquisitionError);
+      }
+      // Those with a timeout and unbounded retries ended by it.
+      expect((outcomes[2] as PromiseRejectedResult).reason).toBeInstanceOf(LockTimeoutError);
+      // A scoped routine never runs.
+      let ran = false;
+      await expect(
+        redlock.using("gone", 5_000, { retryCount: 1 }, () => {
+          ran = true;
+          return Promise.resolve();
+        }),
+      ).rejects.toBeInstanceOf(LockAcquisitionError);
+      expect(ran).toBe(false);
+      // The two live nodes were rolled back: nothing of ours is left to block anyone.
+      await waitFor(async () => {
+        const live = await Promise.all(
+          [3, 4].map(async (i) => (await env.nodes.inspect(i)).dbSize()),
+        );
+        return live.every((n) => n === 0);
+      });
+    });
+
+    test("a lock held when the majority goes is never extended, and stops being held", async () => {
+      const redlock = env.redlock({ commandTimeout: 150 });
+      const lock = await redlock.acquire("held-then-gone", 400);
+      await breakMajority[how]();
+      await expect(lock.extend(10_000)).rejects.toBeInstanceOf(LockError);
+      await waitFor(() => !lock.isHeld());
+      expect(lock.remaining).toBe(0);
+      await expect(lock.release()).rejects.toBeInstanceOf(LockError);
+    });
+
+    test("using(): the routine's signal aborts once its lock can no longer be kept", async () => {
+      const redlock = env.redlock({ commandTimeout: 150 });
+      const lost = new Promise<LockError>((resolve) => {
+        redlock.once("lost", (event) => {
+          resolve(event.error);
+        });
+      });
+      const run = redlock.using(
+        "scoped-gone",
+        600,
+        { automaticExtensionThreshold: 300 },
+        async (signal) => {
+          await breakMajority[how]();
+          await new Promise((resolve) => {
+            signal.addEventListener("abort", resolve, { once: true });
+          });
+          return signal.reason as unknown;
+        },
+      );
+      expect(await run).toBeInstanceOf(LockError);
+      expect(await lost).toBeInstanceOf(LockError);
+    });
+
+    test("a LockManager: tryLock is false, getLock and withLock reject, none hangs", async () => {
+      const manager = new LockManager({
+        redisNodes: env.nodes.urls,
+        commandTimeout: 150,
+        retryDelay: 20,
+        defaultTimeout: 400,
+      });
+      try {
+        await breakMajority[how]();
+        expect(await manager.tryLock("m-gone")).toBe(false);
+        await expect(manager.getLock("m-gone")).rejects.toBeInstanceOf(LockAcquisitionError);
+        let ran = false;
+        await expect(
+          manager.withLock("m-gone", () => {
+            ran = true;
+            return Promise.resolve();
+          }),
+        ).rejects.toBeInstanceOf(LockAcquisitionError);
+        expect(ran).toBe(false);
+        expect(await manager.isLocked("m-gone")).toBe(false);
+      } finally {
+        await manager.close();
+      }
     });
   });
 });

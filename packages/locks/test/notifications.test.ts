@@ -21,7 +21,8 @@ describe("release notifications never leave a waiter stuck", () => {
   test("a lost notification: the waiter still gets the lock when the holder's ttl runs out", async () => {
     const holder = env.redlock();
     const waiter = env.redlock({ retryDelay: 60_000, retryJitter: 0 });
-    await holder.acquire("lost-notice", 700);
+    // Long enough for the waiter to subscribe on a loaded machine before the holder expires.
+    await holder.acquire("lost-notice", 2_000);
     const waiting = waiter.acquire("lost-notice", 10_000, { timeout: 20_000 });
     await waitFor(async () => (await subscribers("lost-notice")) === 1);
     // The key disappears without a release: nobody is told.

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
 import {
-  type Lock,
   LockConfigError,
+  type LostEvent,
   type LockError,
   LockExpiredError,
   LockOwnershipError,
@@ -12,19 +12,20 @@ describe("using(): automatic extension and loss signalling", () => {
   const env = useNodes(3);
 
   test("the lock outlives several ttls while the routine runs, then is released", async () => {
-    const redlock = env.redlock({ automaticExtensionThreshold: 100 });
+    // Margins wide enough for a loaded machine: the event loop may lag by a good 100 ms.
+    const redlock = env.redlock({ automaticExtensionThreshold: 300 });
     let extensions = 0;
-    const result = await redlock.using("long-job", 300, async (signal) => {
+    const result = await redlock.using("long-job", 600, async (signal) => {
       const started = Date.now();
       let lastTtl = Number.POSITIVE_INFINITY;
-      // Watch the key's ttl go back up: each rise is an extension. Hold for > 4 ttls.
+      // Watch the key's ttl go back up: each rise is an extension. Hold for > 3 ttls.
       await waitFor(
         async () => {
           const ttl = await (await env.nodes.inspect(0)).pTTL("long-job");
           if (ttl > lastTtl) extensions++;
           lastTtl = ttl;
           expect(ttl).toBeGreaterThan(0); // never expired in between
-          return Date.now() - started > 1_300;
+          return Date.now() - started > 2_000;
         },
         { intervalMs: 20 },
       );
@@ -38,8 +39,8 @@ describe("using(): automatic extension and loss signalling", () => {
 
   test("losing the lock aborts the signal with the reason, emits 'lost', and returns the result", async () => {
     const redlock = env.redlock({ automaticExtensionThreshold: 150 });
-    const lost: [Lock, LockError][] = [];
-    redlock.on("lost", (lock, reason) => lost.push([lock, reason]));
+    const lost: LostEvent[] = [];
+    redlock.on("lost", (event) => lost.push(event));
     const releaseErrors: LockError[] = [];
     redlock.on("releaseError", (_l, e) => releaseErrors.push(e));
     const result = await redlock.using("stolen", 400, async (signal) => {
@@ -54,7 +55,8 @@ describe("using(): automatic extension and loss signalling", () => {
     });
     expect(result).toBe(42);
     expect(lost).toHaveLength(1);
-    expect(lost[0]?.[0].isHeld()).toBe(false);
+    expect(lost[0]?.resources).toEqual(["stolen"]);
+    expect(lost[0]?.error).toBeInstanceOf(LockOwnershipError);
     expect(releaseErrors).toEqual([]); // already reported as lost
     expect(await env.nodes.values("stolen")).toEqual(["intruder", "intruder", "intruder"]);
   });

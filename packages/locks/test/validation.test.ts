@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { LockConfigError, Redlock, type RedlockOptions } from "../src/index.js";
 import { TapAdapter } from "./fixtures/tap-adapter.js";
-import { useNodes } from "./fixtures/vitest.js";
+import { FRESH_NODES, useNodes } from "./fixtures/vitest.js";
 
 function configError(fn: () => unknown): LockConfigError {
   try {
@@ -75,7 +75,7 @@ describe("per-call validation sends nothing to Redis", () => {
   beforeAll(async () => {
     tap = new TapAdapter(env.nodes.urls[0] ?? "");
     await tap.firstConnection;
-    redlock = new Redlock([tap]);
+    redlock = new Redlock([tap], FRESH_NODES);
   });
   afterAll(async () => {
     await redlock.quit();
@@ -88,6 +88,8 @@ describe("per-call validation sends nothing to Redis", () => {
     ["an empty name in the list", ["a", ""], 1_000, undefined, "resources.1"],
     ["a non-string resource", ["a", 7], 1_000, undefined, "resources.1"],
     ["a repeated resource", ["a", "a"], 1_000, undefined, "resources"],
+    ["a name with a lone surrogate", "a\uD800", 1_000, undefined, "resources.0"],
+    ["a lone surrogate in the list", ["a", "\uDFFF"], 1_000, undefined, "resources.1"],
     ["null resources", null, 1_000, undefined, "resources"],
     ["a negative ttl", "a", -1, undefined, "ttl"],
     ["a zero ttl", "a", 0, undefined, "ttl"],
@@ -106,6 +108,23 @@ describe("per-call validation sends nothing to Redis", () => {
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LockConfigError);
     expect((error as LockConfigError).field).toBe(field);
+    expect(tap.sent.length).toBe(before);
+  });
+
+  test("options seen valid before still reject a bad variant, and stay the caller's", async () => {
+    const options = { timeout: 500, retryCount: 2 };
+    for (let i = 0; i < 3; i++)
+      await (await redlock.acquire("seen", 1_000, { ...options })).release();
+    await (await redlock.acquire("seen", 1_000, options)).release();
+    expect(Object.isFrozen(options)).toBe(false);
+    const before = tap.sent.length;
+    for (const bad of [
+      { ...options, timeout: -500 },
+      { ...options, timeout: "500" },
+    ]) {
+      const error = await redlock.acquire("seen", 1_000, bad as never).catch((e: unknown) => e);
+      expect((error as LockConfigError).field).toBe("options.timeout");
+    }
     expect(tap.sent.length).toBe(before);
   });
 

@@ -1,6 +1,7 @@
 import { type CacheEntry, type CacheNotice, type CacheStore, type CacheWrite } from "./store.js";
 
-type Listener = (notice: CacheNotice) => void;
+/** Told of each write or failed refresh of the key it listens to. */
+export type CacheListener = (notice: CacheNotice) => void;
 
 /**
  * A cache inside this process: a Map kept in least-recently-used order and bounded to
@@ -10,7 +11,7 @@ type Listener = (notice: CacheNotice) => void;
 export class MemoryCacheStore implements CacheStore {
   readonly maxEntries: number;
   readonly #entries = new Map<string, CacheEntry>();
-  readonly #listeners = new Map<string, Set<Listener>>();
+  readonly #listeners = new Map<string, Set<CacheListener>>();
 
   constructor(maxEntries = 10_000) {
     if (!Number.isInteger(maxEntries) || maxEntries < 1) {
@@ -67,7 +68,7 @@ export class MemoryCacheStore implements CacheStore {
     return Promise.resolve();
   }
 
-  listen(key: string, listener: Listener): Promise<() => void> {
+  listen(key: string, listener: CacheListener): Promise<() => void> {
     let set = this.#listeners.get(key);
     if (set === undefined) {
       set = new Set();

@@ -1,6 +1,8 @@
 /** Turns cached values into strings and back. The default is JSON. */
 export interface Serializer {
+  /** The stored form of `value`. */
   serialize(value: unknown): string;
+  /** The value back from its stored form. */
   deserialize(text: string): unknown;
 }
 

@@ -67,6 +67,15 @@ export function detachable<T>(
       reject(onTimeout());
     }, timeout);
     signal?.addEventListener("abort", abort, { once: true });
-    shared.finally(finish).then(resolve, reject);
+    shared.then(
+      (value) => {
+        finish();
+        resolve(value);
+      },
+      (error: unknown) => {
+        finish();
+        reject(error);
+      },
+    );
   });
 }

@@ -20,6 +20,12 @@ export interface RedisAdapter {
    * adapter without it relies on the NOSCRIPT fallback alone.
    */
   readonly generation?: number | undefined;
+  /**
+   * True when the client routes each command by its keys over a Redis Cluster: then every key
+   * of one lock must hash to one slot (use a hash tag: `{order:42}:a`, `{order:42}:b`), which
+   * acquire checks before sending anything.
+   */
+  readonly cluster?: boolean | undefined;
   /** Closes the client if this library created it; leaves a caller's client open. */
   close(): Promise<void>;
   /**
@@ -33,6 +39,8 @@ export interface RedisAdapter {
 export interface PubSubConnection {
   /** Resolves when the node acknowledged the subscription. */
   subscribe(channel: string, listener: (message: string) => void): Promise<void>;
+  /** Stops `listener` from hearing `channel`. */
   unsubscribe(channel: string, listener: (message: string) => void): Promise<void>;
+  /** Closes the connection. */
   close(): Promise<void>;
 }

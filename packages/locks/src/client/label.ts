@@ -24,3 +24,34 @@ export function labelFromOptions(
   }
   return fallback;
 }
+
+/** host:port (or socket path) of one address as client libraries spell it, if it has one. */
+export function hostPort(node: unknown): string | undefined {
+  if (typeof node === "string") return node.includes(":") ? node : `${node}:6379`;
+  if (typeof node === "number") return `localhost:${node}`;
+  if (typeof node !== "object" || node === null) return undefined;
+  const { host, port, path } = node as { host?: unknown; port?: unknown; path?: unknown };
+  if (typeof path === "string") return path;
+  if (host === undefined && port === undefined) return undefined;
+  return `${typeof host === "string" ? host : "localhost"}:${typeof port === "number" ? port : 6379}`;
+}
+
+/**
+ * A label for an ioredis/iovalkey client, from its options (never its password): host:port,
+ * `sentinel:<master name>` for a Sentinel-managed client, `cluster:<first startup node>`.
+ */
+export function labelFromIoRedis(
+  client: { options: object; isCluster: boolean },
+  fallback: string,
+): string {
+  if (client.isCluster) {
+    const nodes = (client as { startupNodes?: unknown }).startupNodes;
+    const first = Array.isArray(nodes) ? hostPort(nodes[0]) : undefined;
+    return first === undefined ? fallback : `cluster:${first}`;
+  }
+  const options = client.options as { sentinels?: unknown; name?: unknown };
+  if (Array.isArray(options.sentinels) && options.sentinels.length > 0) {
+    return `sentinel:${typeof options.name === "string" ? options.name : "mymaster"}`;
+  }
+  return hostPort(options) ?? fallback;
+}

@@ -1,21 +1,37 @@
 import { createClient, type RedisClientOptions } from "redis";
 import type { PubSubConnection, RedisAdapter } from "./adapter.js";
+import { untilFirst } from "./events.js";
 import { labelFromOptions, labelFromUrl } from "./label.js";
 
 /** The part of a node-redis v5 client this library uses; any `createClient()` result fits. */
 export interface NodeRedisClient {
+  /** Sends one command, arguments as strings. */
   sendCommand(args: readonly string[]): Promise<unknown>;
+  /** Opens the connection. */
   connect(): Promise<unknown>;
+  /** Whether a connection is open or being opened. */
   readonly isOpen: boolean;
+  /** Whether the connection is ready for commands. */
   readonly isReady: boolean;
+  /** The options it was created with (read for its host:port label). */
   readonly options?: { url?: string | undefined; socket?: unknown } | undefined;
+  /** Closes gracefully, after the replies in flight. */
   close(): Promise<void>;
+  /** Closes at once. */
   destroy(): void;
+  /** Connection errors. */
   on(event: "error", listener: (err: Error) => void): unknown;
+  /** (Re)connected and ready. */
   on(event: "ready", listener: () => void): unknown;
+  /** The next `ready` or `error`. */
   once(event: "ready" | "error", listener: (...args: unknown[]) => void): unknown;
+  /** Removes a listener added with `on` or `once`. */
+  removeListener(event: string, listener: (...args: unknown[]) => void): unknown;
+  /** A new client with the same options (for pub/sub). */
   duplicate(): NodeRedisClient;
+  /** Subscribes `listener` to `channel`. */
   subscribe(channel: string, listener: (message: string) => void): Promise<void>;
+  /** Unsubscribes `listener` from `channel`. */
   unsubscribe(channel: string, listener: (message: string) => void): Promise<void>;
 }
 
@@ -119,6 +135,12 @@ class NodeRedisAdapter implements RedisAdapter {
   readonly #client: NodeRedisClient;
   readonly #owned: { closed: boolean } | undefined;
   readonly #graceMs: number;
+  /** Why the last connection attempt failed (WRONGPASS, a refused certificate, ...), until one succeeds. */
+  #connectionError: string | undefined;
+  readonly #onReady = () => {
+    this.generation++;
+    this.#connectionError = undefined;
+  };
 
   /**
    * @param owned set when this library created the client: close() closes it and sets
@@ -134,20 +156,19 @@ class NodeRedisAdapter implements RedisAdapter {
     this.#owned = owned;
     this.label = label;
     this.#graceMs = graceMs;
-    client.on("ready", () => {
-      this.generation++;
-    });
+    client.on("ready", this.#onReady);
+    // Only on our own clients: a listener would change how a caller's client treats its errors.
+    if (owned !== undefined) {
+      client.on("error", (error: Error) => {
+        if (!client.isReady) this.#connectionError = error.message;
+      });
+    }
     if (client.isReady) {
       this.connectionSettled = true;
       this.firstConnection = Promise.resolve();
     } else {
-      this.firstConnection = new Promise<void>((resolve) => {
-        const settle = () => {
-          this.connectionSettled = true;
-          resolve();
-        };
-        client.once("ready", settle);
-        client.once("error", settle);
+      this.firstConnection = untilFirst(client, ["ready", "error"]).then(() => {
+        this.connectionSettled = true;
       });
       if (!client.isOpen) {
         // connect() keeps retrying through reconnectStrategy; failures surface as 'error' events.
@@ -157,6 +178,17 @@ class NodeRedisAdapter implements RedisAdapter {
   }
 
   sendCommand(args: readonly string[]): Promise<unknown> {
+    // A caller's client may queue commands while it is disconnected: ours fail at once instead,
+    // so that a round hears a dead node's failure rather than a reply long after its decision.
+    // The reason is kept: "not connected" alone hides a wrong password or an untrusted certificate.
+    if (this.connectionSettled && !this.#client.isReady) {
+      const reason = this.#connectionError;
+      return Promise.reject(
+        new Error(
+          `${this.label} is not connected${reason === undefined ? "" : ` (last connection error: ${reason})`}`,
+        ),
+      );
+    }
     return this.#client.sendCommand(args);
   }
 
@@ -180,6 +212,7 @@ class NodeRedisAdapter implements RedisAdapter {
   }
 
   async close(): Promise<void> {
+    this.#client.removeListener("ready", this.#onReady);
     if (this.#owned === undefined) return;
     this.#owned.closed = true;
     await shutdown(this.#client, this.#graceMs);

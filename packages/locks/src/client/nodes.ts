@@ -1,5 +1,6 @@
 import { type ConfigIssue, LockConfigError } from "../errors/index.js";
 import type { PubSubConnection, RedisAdapter } from "./adapter.js";
+import { adaptOtherClient, type OtherClient } from "./clients.js";
 import {
   adaptNodeRedisClient,
   type ClientOptions,
@@ -11,9 +12,10 @@ import {
 
 /**
  * One Redlock node as the caller gives it: a `redis://`/`rediss://` URL, node-redis client
- * options, a node-redis client the caller created, or any {@link RedisAdapter}.
+ * options, a client the caller created (node-redis client, cluster or sentinel; ioredis or
+ * iovalkey client or cluster; Valkey GLIDE client), or any {@link RedisAdapter}.
  */
-export type NodeInput = string | ClientOptions | NodeRedisClient | RedisAdapter;
+export type NodeInput = string | ClientOptions | NodeRedisClient | OtherClient | RedisAdapter;
 
 function isAdapter(value: unknown): value is RedisAdapter {
   return (
@@ -70,6 +72,9 @@ class BorrowedAdapter implements RedisAdapter {
   get generation(): number | undefined {
     return this.#inner.generation;
   }
+  get cluster(): boolean | undefined {
+    return this.#inner.cluster;
+  }
   sendCommand(args: readonly string[]): Promise<unknown> {
     return this.#inner.sendCommand(args);
   }
@@ -94,6 +99,8 @@ export function createNodes(
   if (issues.length > 0) throw new LockConfigError(issues);
   return inputs.map((input, i) => {
     if (isAdapter(input)) return new BorrowedAdapter(input);
+    const other = adaptOtherClient(input, i, settings.connectTimeout);
+    if (other !== undefined) return other;
     if (isNodeRedisClient(input)) return adaptNodeRedisClient(input, i, settings.connectTimeout);
     return createNodeRedisAdapter(input as string | ClientOptions, i, settings);
   });

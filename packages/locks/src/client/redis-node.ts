@@ -1,4 +1,6 @@
+import type { Clock } from "../redlock/clock.js";
 import type { LuaScript } from "../scripts/index.js";
+import { INFO_SERVER, parseServerInfo } from "./server-info.js";
 
 /** Receives one node's reply in a round; `index` is the node's position. */
 export interface ReplySink {
@@ -8,11 +10,34 @@ export interface ReplySink {
 import type { RedisAdapter } from "./adapter.js";
 import { ChannelHub } from "./channel-hub.js";
 
+/** A node's change between answering and not answering. */
+export type NodeStatusChange =
+  | { readonly up: false; readonly reason: "unresponsive" | "error"; readonly error?: Error }
+  | { readonly up: true; readonly downFor: number };
+
+/** Told of each change, and only of changes. */
+export type NodeStatusListener = (node: RedisNode, change: NodeStatusChange) => void;
+
+/** How a node watches for server restarts (for the restart quarantine). */
+export interface RestartWatch {
+  /** The clock `upSince` is measured on. */
+  readonly clock: Clock;
+  /** A reconnection found another server process (a new run_id) than the last one. */
+  onRestart(node: RedisNode, runId: string): void;
+  /** INFO could not be read (an ACL without +info, ...): the node counts as long up. */
+  onInfoError(node: RedisNode, error: unknown): void;
+}
+
 /**
  * One Redlock node: runs scripts by SHA with a NOSCRIPT fallback, and keeps just enough
  * bookkeeping to tell that the node stopped answering (paused, partitioned) without a timer
  * per command: when commands are outstanding and none has been answered for `commandTimeout`
  * ms, the node is unresponsive and acquisitions skip it until it answers again.
+ *
+ * With a {@link RestartWatch}, every new connection first asks the server `INFO server`, so that
+ * `upSince` tells how long the server process behind this connection has been up. The INFO is
+ * sent ahead of the connection's first script, and replies on that connection are held back
+ * until it is read: a vote is never judged on the previous server's uptime.
  */
 export class RedisNode {
   readonly label: string;
@@ -25,13 +50,33 @@ export class RedisNode {
   /** Scripts this connection's server is known to have cached (by SHA). */
   readonly #loaded = new Set<string>();
   #generation: number | undefined = -1;
+  readonly #onStatus: NodeStatusListener | undefined;
+  /** When the node was last seen down (monotonic ms); undefined while it is up. */
+  #downSince: number | undefined;
   /** @internal Commands that failed on this node (NOSCRIPT excluded), for statistics. */
   errors = 0;
+  /**
+   * Monotonic ms (on the watch's clock) since when the server is surely up, judged late:
+   * uptime has whole-second resolution. -Infinity while unknown or not watched.
+   */
+  upSince = -Infinity;
+  /** The server process' run_id, once read. */
+  runId: string | undefined;
+  readonly #restarts: RestartWatch | undefined;
+  /** The INFO of the current connection, until it is read. */
+  #info: Promise<void> | undefined;
 
-  constructor(adapter: RedisAdapter, commandTimeout: number) {
+  constructor(
+    adapter: RedisAdapter,
+    commandTimeout: number,
+    onStatus?: NodeStatusListener,
+    restarts?: RestartWatch,
+  ) {
     this.adapter = adapter;
     this.label = adapter.label;
     this.#commandTimeout = commandTimeout;
+    this.#onStatus = onStatus;
+    this.#restarts = restarts;
     this.channels = new ChannelHub(adapter, commandTimeout);
   }
 
@@ -42,7 +87,22 @@ export class RedisNode {
 
   /** False while this node has left commands unanswered for longer than the command timeout. */
   isResponsive(now: number): boolean {
-    return this.#outstanding === 0 || now - this.#lastProgress < this.#commandTimeout;
+    if (this.#outstanding === 0 || now - this.#lastProgress < this.#commandTimeout) return true;
+    this.markDown("unresponsive");
+    return false;
+  }
+
+  /**
+   * Records that the node stopped answering: a command or its connection failed, or commands
+   * went unanswered for the command timeout. The listener hears only the first of a series.
+   */
+  markDown(reason: "unresponsive" | "error", error?: Error): void {
+    if (this.#downSince !== undefined) return;
+    this.#downSince = performance.now();
+    this.#onStatus?.(
+      this,
+      error === undefined ? { up: false, reason } : { up: false, reason, error },
+    );
   }
 
   /** Commands sent and not yet answered (a growing number means a stalled node). */
@@ -82,7 +142,10 @@ export class RedisNode {
     sink: ReplySink,
     index: number,
   ): void {
-    this.#deliver(this.#send(this.#argsFor(script, evalshaArgs), now), script, sink, index, () => {
+    const args = this.#argsFor(script, evalshaArgs, now);
+    let sent = this.#send(args, now);
+    if (this.#info !== undefined) sent = afterInfo(this.#info, sent);
+    this.#deliver(sent, script, sink, index, () => {
       // The server lost its script cache under a live connection: send it in full once.
       this.#deliver(
         this.#send(evalSource(script, evalshaArgs), performance.now()),
@@ -103,6 +166,7 @@ export class RedisNode {
     sent.then(
       (reply) => {
         this.#answered();
+        if (this.#downSince !== undefined) this.#markUp();
         this.#loaded.add(script.sha);
         sink.reply(index, reply);
       },
@@ -113,6 +177,7 @@ export class RedisNode {
           onNoScript();
         } else {
           this.errors++;
+          this.markDown("error", error instanceof Error ? error : new Error(String(error)));
           sink.fail(index, error);
         }
       },
@@ -125,13 +190,46 @@ export class RedisNode {
    * overtake the acquire it undoes; with this, retries happen only if someone flushes the
    * script cache under a live connection.
    */
-  #argsFor(script: LuaScript, evalshaArgs: readonly string[]): readonly string[] {
+  #argsFor(script: LuaScript, evalshaArgs: readonly string[], now: number): readonly string[] {
     const generation = this.adapter.generation;
     if (generation !== this.#generation) {
       this.#generation = generation;
       this.#loaded.clear();
+      if (this.#restarts !== undefined) this.#readInfo(this.#restarts, now);
     }
     return this.#loaded.has(script.sha) ? evalshaArgs : evalSource(script, evalshaArgs);
+  }
+
+  /** Sends `INFO server` on the new connection and learns the server's uptime and run_id. */
+  #readInfo(watch: RestartWatch, now: number): void {
+    const info: Promise<void> = this.#send(INFO_SERVER, now)
+      .then(
+        (reply) => {
+          this.#answered();
+          const server = parseServerInfo(reply);
+          if (server === undefined) {
+            watch.onInfoError(this, new Error("INFO server has no run_id or uptime_in_seconds"));
+            return;
+          }
+          // uptime_in_seconds is a difference of whole seconds of the server's clock: the
+          // server may have started up to a second later than it says.
+          const up = Math.max(0, server.uptimeSeconds - 1) * 1_000;
+          this.upSince = watch.clock.monotonic() - up;
+          const previous = this.runId;
+          this.runId = server.runId;
+          if (previous !== undefined && previous !== server.runId) {
+            watch.onRestart(this, server.runId);
+          }
+        },
+        (error: unknown) => {
+          this.#answered();
+          watch.onInfoError(this, error);
+        },
+      )
+      .finally(() => {
+        if (this.#info === info) this.#info = undefined;
+      });
+    this.#info = info;
   }
 
   #send(args: readonly string[], now: number): Promise<unknown> {
@@ -143,10 +241,25 @@ export class RedisNode {
       : adapter.firstConnection.then(() => adapter.sendCommand(args));
   }
 
+  #markUp(): void {
+    const downFor = performance.now() - (this.#downSince as number);
+    this.#downSince = undefined;
+    this.#onStatus?.(this, { up: true, downFor });
+  }
+
   #answered(): void {
     this.#outstanding--;
     this.#lastProgress = performance.now();
   }
+}
+
+/** `sent`'s outcome, once `info` (which never rejects) is read as well. */
+function afterInfo(info: Promise<void>, sent: Promise<unknown>): Promise<unknown> {
+  return Promise.all([info, sent]).then(secondOf);
+}
+
+function secondOf(pair: readonly unknown[]): unknown {
+  return pair[1];
 }
 
 /** Builds the EVALSHA argument array for a script call. */

@@ -18,6 +18,7 @@ import {
 
 /** Which manager a decorator uses: one given, a function returning one (resolved at call time), or the default. */
 export interface ManagerChoice {
+  /** The manager to lock with (or a function returning it, read at each call); default: the default manager. */
   readonly manager?: LockManager | (() => LockManager);
 }
 

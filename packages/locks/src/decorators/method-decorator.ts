@@ -7,12 +7,19 @@ export type AsyncMethod = (this: unknown, ...args: never[]) => Promise<unknown>;
  * A method decorator usable in both of TypeScript's modes: TC39 standard decorators (the
  * default since TypeScript 5: `(value, context)`) and `experimentalDecorators` (NestJS and
  * friends: `(target, propertyKey, descriptor)`).
+ *
+ * @typeParam Args the decorated method's leading parameters, as the key function sees them
  */
 export interface DualMethodDecorator<Args extends unknown[]> {
+  /**
+   * A standard decorator call.
+   * @typeParam F the decorated method
+   */
   <This, F extends (this: This, ...args: [...Args, ...never[]]) => Promise<unknown>>(
     value: F,
     context: ClassMethodDecoratorContext<This, F>,
   ): F;
+  /** An `experimentalDecorators` call. */
   (target: object, propertyKey: string | symbol, descriptor: PropertyDescriptor): void;
 }
 

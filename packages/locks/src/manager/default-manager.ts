@@ -1,4 +1,4 @@
-import { nodesFromEnv } from "./env-config.js";
+import { nodesFromEnv, quarantineFromEnv } from "./env-config.js";
 import type { LockHandle } from "./lock-handle.js";
 import { LockManager } from "./lock-manager.js";
 import type { GetLockOptions, LockManagerOptions } from "./options.js";
@@ -20,11 +20,12 @@ export function configureLocks(options: LockManagerOptions): LockManager {
 
 /**
  * The process-wide default manager; made on first use from the environment when configureLocks()
- * was not called (REDLOCK_NODES, else REDIS_URL, else REDIS_HOST + REDIS_PORT + REDIS_PASSWORD).
+ * was not called (REDLOCK_NODES, else REDIS_URL, else REDIS_HOST + REDIS_PORT + REDIS_PASSWORD;
+ * REDLOCK_RESTART_QUARANTINE sets restartQuarantine).
  * @throws LockConfigError when nothing is configured.
  */
 export function defaultManager(): LockManager {
-  current ??= new LockManager({ redisNodes: nodesFromEnv() });
+  current ??= new LockManager({ redisNodes: nodesFromEnv(), ...quarantineFromEnv() });
   return current;
 }
 

@@ -41,3 +41,24 @@ export function nodesFromEnv(env: NodeJS.ProcessEnv = process.env): NodeInput[] 
     },
   ]);
 }
+
+/**
+ * The default manager's restart quarantine from REDLOCK_RESTART_QUARANTINE (ms; 0 turns it
+ * off); unset or empty keeps the default (the largest ttl used).
+ */
+export function quarantineFromEnv(env: NodeJS.ProcessEnv = process.env): {
+  restartQuarantine?: number;
+} {
+  const text = env["REDLOCK_RESTART_QUARANTINE"]?.trim() ?? "";
+  if (text === "") return {};
+  const ms = Number(text);
+  if (!Number.isSafeInteger(ms) || ms < 0) {
+    throw new LockConfigError([
+      {
+        field: "REDLOCK_RESTART_QUARANTINE",
+        message: "must be a whole number of milliseconds, 0 or more",
+      },
+    ]);
+  }
+  return { restartQuarantine: ms };
+}

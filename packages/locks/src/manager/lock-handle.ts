@@ -72,6 +72,14 @@ export class LockHandle implements AsyncDisposable {
     return this.hasLock() ? this.#lock?.value : undefined;
   }
 
+  /**
+   * The lock's fencing token while it is held, when it was taken with `fencing: true`; undefined
+   * otherwise. See Lock.fencingToken.
+   */
+  get fencingToken(): bigint | undefined {
+    return this.hasLock() ? this.#lock?.fencingToken : undefined;
+  }
+
   /** Epoch ms until which the lock is valid, while it is held; undefined otherwise. */
   get expiration(): number | undefined {
     return this.hasLock() ? this.#lock?.expiration : undefined;

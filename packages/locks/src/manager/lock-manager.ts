@@ -10,6 +10,7 @@ import {
   type LockError,
   LockTimeoutError,
 } from "../errors/index.js";
+import { resourceName } from "../options/fields.js";
 import { parseOrThrow } from "../options/parse.js";
 import type { Lock } from "../redlock/lock.js";
 import { Redlock } from "../redlock/redlock.js";
@@ -65,9 +66,7 @@ export interface LockManagerEvents {
   releaseError: [name: string, error: LockError];
 }
 
-const nameSchema = z
-  .string({ error: "must be a string" })
-  .min(1, { error: "must not be an empty string" });
+const nameSchema = resourceName();
 const functionSchema = z.custom<(...args: never[]) => unknown>((v) => typeof v === "function", {
   error: "must be a function",
 });
@@ -80,6 +79,7 @@ interface LockPlan {
   readonly maxRetries: number;
   readonly signal: AbortSignal | undefined;
   readonly autoExtend: boolean;
+  readonly fencing: boolean;
 }
 
 /**
@@ -376,6 +376,7 @@ export class LockManager extends EventEmitter<LockManagerEvents> {
     maxRetries?: number | undefined;
     signal?: AbortSignal | undefined;
     autoExtend?: boolean | undefined;
+    fencing?: boolean | undefined;
   }): LockPlan {
     const d = this.options;
     const plan = {
@@ -385,6 +386,7 @@ export class LockManager extends EventEmitter<LockManagerEvents> {
       maxRetries: o.maxRetries ?? d.maxRetries,
       signal: o.signal,
       autoExtend: o.autoExtend === true,
+      fencing: o.fencing ?? d.fencing,
     };
     // A contradiction, checked once defaults are in: no retry could happen before the timeout.
     if (plan.timeout > 0 && plan.retryDelay >= plan.timeout) {
@@ -417,6 +419,7 @@ export class LockManager extends EventEmitter<LockManagerEvents> {
         timeout: plan.timeout,
         retryCount: plan.maxRetries,
         retryDelay: plan.retryDelay,
+        fencing: plan.fencing,
         ...(plan.signal === undefined ? {} : { signal: plan.signal }),
       });
       this.#stats.locks.acquisitions++;
@@ -497,6 +500,8 @@ function createRedlock(o: ResolvedManagerOptions): Redlock {
       retryJitter: o.retryJitter,
       commandTimeout: o.commandTimeout,
       connectTimeout: o.connectTimeout,
+      fencing: o.fencing,
+      ...(o.restartQuarantine === undefined ? {} : { restartQuarantine: o.restartQuarantine }),
       ...(o.clientOptions === undefined ? {} : { clientOptions: o.clientOptions }),
     });
   } catch (error) {

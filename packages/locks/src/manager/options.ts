@@ -68,6 +68,10 @@ export const lockManagerOptionsSchema = z
     connectTimeout: redlockFields.connectTimeout,
     /** node-redis options merged into every client the manager creates (TLS, ACL user, ...). */
     clientOptions: redlockFields.clientOptions,
+    /** How long a restarted node does not count toward a quorum (Redlock's option); 0 is off. Default: the largest ttl used. */
+    restartQuarantine: redlockFields.restartQuarantine,
+    /** Hand out a fencing token with every lock (`handle.fencingToken`). Default false. */
+    fencing: redlockFields.fencing,
     /** Prefix of lock keys: getLock("a") locks `lock:a`. Default "lock:". */
     lockPrefix: prefix.default("lock:"),
     /** Prefix of the refresh lock of each cache key. Default "lock:stampede:". */
@@ -112,7 +116,9 @@ export const lockManagerOptionsSchema = z
     }
   });
 
+/** Options of a {@link LockManager}: see {@link lockManagerOptionsSchema} for each field. */
 export type LockManagerOptions = z.input<typeof lockManagerOptionsSchema>;
+/** {@link LockManagerOptions} with defaults applied, as `manager.options` shows them. */
 export type ResolvedManagerOptions = z.output<typeof lockManagerOptionsSchema>;
 
 const lockFields = {
@@ -128,6 +134,8 @@ const lockFields = {
   signal: abortSignal.optional(),
   /** Extend the lock before it expires while it is held; `handle.signal` aborts if it is lost. */
   autoExtend: z.boolean({ error: "must be true or false" }).optional(),
+  /** Hand out a fencing token with the lock (`handle.fencingToken`). Default: the manager's `fencing`. */
+  fencing: z.boolean({ error: "must be true or false" }).optional(),
 };
 
 /** Options of {@link LockManager.withLock} and of the distributedLock decorator. */
@@ -211,8 +219,13 @@ export const cacheOptionsSchema = z
   })
   .superRefine(staleNotBelowFresh);
 
+/** Options of `withLock()`: see {@link withLockOptionsSchema}. */
 export type WithLockOptions = z.input<typeof withLockOptionsSchema>;
+/** Options of `getLock()`: see {@link getLockOptionsSchema}. */
 export type GetLockOptions = z.input<typeof getLockOptionsSchema>;
+/** Options of `tryLock()`: see {@link tryLockOptionsSchema}. */
 export type TryLockOptions = z.input<typeof tryLockOptionsSchema>;
+/** Options of `protectCacheStampede()`: see {@link cacheOptionsSchema}. */
 export type CacheOptions = z.input<typeof cacheOptionsSchema>;
+/** Options of `setCached()`: see {@link cacheWriteOptionsSchema}. */
 export type CacheWriteOptions = z.input<typeof cacheWriteOptionsSchema>;

@@ -35,3 +35,22 @@ export function wholeNumber(min: number) {
 export const abortSignal = z.custom<AbortSignal>((v) => v instanceof AbortSignal, {
   error: "must be an AbortSignal",
 });
+
+// A lone UTF-16 surrogate has no UTF-8 form: it reaches Redis as U+FFFD, so two different names
+// would silently share one key.
+const LONE_SURROGATE = /\p{Surrogate}/u;
+
+/** Whether `name` survives the trip to Redis unchanged (no lone surrogate). */
+export function isWellFormedName(name: string): boolean {
+  return !LONE_SURROGATE.test(name);
+}
+
+/** A resource or lock name: any non-empty, well-formed string (spaces, globs, newlines, …). */
+export function resourceName() {
+  return z
+    .string({ error: "must be a string" })
+    .min(1, { error: "must not be an empty string" })
+    .refine(isWellFormedName, {
+      error: "must be well-formed Unicode (a lone surrogate would be stored as U+FFFD)",
+    });
+}

@@ -1,14 +1,21 @@
 import pRetry from "p-retry";
 import { evalshaArgs } from "../client/redis-node.js";
-import { LockAbortedError, LockAcquisitionError, LockTimeoutError } from "../errors/index.js";
+import {
+  LockAbortedError,
+  LockAcquisitionError,
+  LockError,
+  LockTimeoutError,
+} from "../errors/index.js";
 import { type LuaScript, scripts } from "../scripts/index.js";
 import { RELEASE_CHANNEL_PREFIX } from "./channels.js";
 import type { QuorumContext } from "./context.js";
+import { type AcquireFailure, lockIdOf } from "./events.js";
 import { fairQueueKeys } from "./keys.js";
 import { Lock } from "./lock.js";
 import { pause, ReleaseNotifier } from "./notifier.js";
-import { readAcquire, readCount } from "./replies.js";
-import { mayHold, Round } from "./round.js";
+import { fencedKeys, largestFence, raiseFence } from "./fencing.js";
+import { readAcquire, readAcquireFenced, readCount } from "./replies.js";
+import { mayHold, type ReplyReader, Round } from "./round.js";
 import { newToken } from "./token.js";
 import { clockDrift } from "./validity.js";
 
@@ -23,6 +30,8 @@ export interface AcquirePlan {
   readonly signal: AbortSignal | undefined;
   /** First come, first served (one resource). */
   readonly fair: boolean;
+  /** Hand out a fencing token with the lock (not with `fair`). */
+  readonly fencing: boolean;
 }
 
 /** A failed attempt; p-retry retries on it. Carries the round for the final error. */
@@ -34,7 +43,12 @@ class AttemptFailed extends Error {
   }
 }
 
-const ACQUIRE_OPTIONS = { holders: undefined, skipUnresponsive: true, earlyFailure: true };
+const ACQUIRE_OPTIONS = {
+  holders: undefined,
+  skipUnresponsive: true,
+  earlyFailure: true,
+  quarantine: true,
+};
 const ROLLBACK_OPTIONS = { skipUnresponsive: false, earlyFailure: false };
 
 /**
@@ -53,9 +67,13 @@ class Acquisition {
   readonly #token = newToken();
   readonly #script: LuaScript;
   readonly #args: string[];
+  readonly #read: ReplyReader = readAcquire;
   readonly #drift: number;
   readonly #deadline: number;
   #attempts = 0;
+  #startedAt = 0;
+  /** Some attempt found a resource held by another owner (for the events). */
+  #contended = false;
   #notifier: ReleaseNotifier | undefined;
   #seenNotifications = 0;
 
@@ -75,6 +93,13 @@ class Acquisition {
           String(Math.max(1_000, 2 * (plan.retryDelay + plan.retryJitter))),
         ],
       );
+    } else if (plan.fencing) {
+      this.#script = scripts.acquireFenced;
+      this.#read = readAcquireFenced;
+      this.#args = evalshaArgs(scripts.acquireFenced, fencedKeys(plan.resources), [
+        this.#token,
+        String(plan.ttl),
+      ]);
     } else {
       this.#script = scripts.acquire;
       this.#args = evalshaArgs(scripts.acquire, plan.resources, [this.#token, String(plan.ttl)]);
@@ -85,24 +110,48 @@ class Acquisition {
 
   run(): Promise<Lock> {
     const startedAt = this.#ctx.clock.monotonic();
+    this.#startedAt = startedAt;
     this.#attempts++;
-    return this.#round().done.then((round) => this.#grant(round, startedAt) ?? this.#retry(round));
+    const attempt = this.#round().done;
+    if (this.#plan.fencing) {
+      return attempt.then(
+        async (round) => (await this.#grantFenced(round, startedAt)) ?? this.#retry(round),
+      );
+    }
+    return attempt.then((round) => this.#grant(round, startedAt) ?? this.#retry(round));
   }
 
   #round(): Round {
-    return new Round(this.#ctx, this.#script, this.#args, readAcquire, ACQUIRE_OPTIONS);
+    return new Round(this.#ctx, this.#script, this.#args, this.#read, ACQUIRE_OPTIONS);
   }
 
-  /** The lock, if the round reached a quorum with validity left; else rolls the round back. */
-  #grant(round: Round, startedAt: number): Lock | undefined {
+  /**
+   * The lock, if the round reached a quorum with validity left; else rolls the round back.
+   * `fence` is the fencing token of a fenced lock.
+   */
+  #grant(round: Round, startedAt: number, fence?: bigint): Lock | undefined {
     const ctx = this.#ctx;
+    if (round.denied > 0) this.#contended = true;
     if (round.granted >= ctx.quorum) {
       const validUntil = startedAt + this.#plan.ttl - this.#drift;
-      if (validUntil > ctx.clock.monotonic()) {
+      const now = ctx.clock.monotonic();
+      if (validUntil > now) {
         this.#notifier?.stop();
         // Nodes that did not grant may still queue us, ahead of everyone else, until our lease
         // lapses: leave their queues now.
         if (this.#plan.fair && round.granted < round.votes.length) this.#leaveQueue("");
+        if (ctx.events.observed("acquired")) {
+          ctx.events.publish("acquired", {
+            resources: this.#plan.resources,
+            lockId: lockIdOf(this.#token),
+            duration: now - this.#startedAt,
+            attempts: this.#attempts,
+            granted: round.granted,
+            contended: this.#contended,
+            fair: this.#plan.fair,
+            validity: validUntil - now,
+          });
+        }
         return new Lock(
           ctx,
           this.#plan.resources,
@@ -110,11 +159,32 @@ class Acquisition {
           this.#attempts,
           round.votes,
           validUntil,
+          fence,
         );
       }
     }
     this.#rollback(round);
     return undefined;
+  }
+
+  /**
+   * #grant for a fenced round. The lock's token is the largest the granting nodes handed back;
+   * when they differ, the counters are first raised to it on a quorum that still holds our keys
+   * (a second round trip), so that the next holder, whose quorum shares one of those nodes,
+   * draws a larger one. Validity is judged after that round.
+   */
+  async #grantFenced(round: Round, startedAt: number): Promise<Lock | undefined> {
+    const ctx = this.#ctx;
+    if (round.granted < ctx.quorum) return this.#grant(round, startedAt);
+    const { token, agreed } = largestFence(round);
+    if (!agreed) {
+      const raised = await raiseFence(ctx, this.#plan.resources, this.#token, token, round.votes);
+      if (raised.granted < ctx.quorum) {
+        this.#rollback(round);
+        return undefined;
+      }
+    }
+    return this.#grant(round, startedAt, token);
   }
 
   /**
@@ -142,7 +212,9 @@ class Acquisition {
           this.#attempts++;
           this.#seenNotifications = this.#notifier?.count ?? 0;
           const round = await this.#round().done;
-          const lock = this.#grant(round, startedAt);
+          const lock = plan.fencing
+            ? await this.#grantFenced(round, startedAt)
+            : this.#grant(round, startedAt);
           if (lock === undefined) throw new AttemptFailed(round);
           return lock;
         },
@@ -160,8 +232,29 @@ class Acquisition {
     } catch (error) {
       this.#notifier?.stop();
       if (plan.fair) this.#leaveQueue(RELEASE_CHANNEL_PREFIX);
-      throw this.#failure(error);
+      const failure = this.#failure(error);
+      if (this.#ctx.events.observed("acquireFailed")) this.#reportFailure(failure);
+      throw failure;
     }
+  }
+
+  #reportFailure(error: Error): void {
+    const outcome: AcquireFailure =
+      error instanceof LockAbortedError
+        ? "aborted"
+        : error instanceof LockTimeoutError
+          ? "timeout"
+          : error instanceof LockAcquisitionError
+            ? "exhausted"
+            : "error";
+    this.#ctx.events.publish("acquireFailed", {
+      resources: this.#plan.resources,
+      duration: this.#ctx.clock.monotonic() - this.#startedAt,
+      attempts: this.#attempts,
+      contended: this.#contended,
+      outcome,
+      error: error instanceof LockError ? error : new LockError(error.message, { cause: error }),
+    });
   }
 
   /**
@@ -188,7 +281,7 @@ class Acquisition {
     const left = this.#deadline - performance.now();
     if (left <= 0) return;
     if (plan.signal?.aborted) throw plan.signal.reason as Error;
-    if (round.granted > 0 && round.granted < this.#ctx.quorum) {
+    if (round.granted > 0 && round.granted < this.#ctx.quorum && round.quarantined === 0) {
       // Split vote between contenders: back off a little, at random, to desynchronise.
       return pause(Math.min(left, Math.random() * Math.min(plan.retryJitter, 10)), plan.signal);
     }

@@ -13,6 +13,7 @@ import type { QuorumContext } from "./context.js";
 import { readCount } from "./replies.js";
 import { Round, type Votes } from "./round.js";
 import { RELEASE_CHANNEL_PREFIX } from "./channels.js";
+import { lockIdOf } from "./events.js";
 import { clockDrift } from "./validity.js";
 
 type LockState = "held" | "released" | "lost";
@@ -30,6 +31,13 @@ export class Lock implements AsyncDisposable {
   readonly value: string;
   /** How many attempts the acquisition took. */
   readonly attempts: number;
+  /**
+   * With `fencing: true`: a number larger than the fencing token of every earlier holder of any
+   * of this lock's resources (one token per lock, also for several resources). Pass it to the
+   * storage the lock protects, which rejects writes carrying a token smaller than the largest it
+   * has seen. Undefined without fencing.
+   */
+  readonly fencingToken: bigint | undefined;
   readonly #ctx: QuorumContext;
   /** The acquire round's votes: where our keys may be (asked, not answered "held"). */
   readonly #holders: Votes;
@@ -46,11 +54,13 @@ export class Lock implements AsyncDisposable {
     attempts: number,
     holders: Votes,
     validUntil: number,
+    fencingToken?: bigint,
   ) {
     this.#ctx = ctx;
     this.resources = resources;
     this.value = value;
     this.attempts = attempts;
+    this.fencingToken = fencingToken;
     this.#holders = holders;
     this.#validUntil = validUntil;
     this.#expiration = ctx.clock.wall() + (validUntil - ctx.clock.monotonic());
@@ -79,8 +89,36 @@ export class Lock implements AsyncDisposable {
    */
   async extend(duration: number): Promise<this> {
     const ttl = parseOrThrow(durationSchema, duration, "duration");
+    const events = this.#ctx.events;
+    if (!events.observed("extended") && !events.observed("extendFailed")) {
+      await this.#extend(ttl);
+      return this;
+    }
+    const startedAt = this.#ctx.clock.monotonic();
+    const base = { resources: this.resources, lockId: lockIdOf(this.value), ttl };
+    try {
+      const granted = await this.#extend(ttl);
+      const duration = this.#ctx.clock.monotonic() - startedAt;
+      if (events.observed("extended")) events.publish("extended", { ...base, duration, granted });
+      return this;
+    } catch (error) {
+      if (events.observed("extendFailed")) {
+        events.publish("extendFailed", {
+          ...base,
+          duration: this.#ctx.clock.monotonic() - startedAt,
+          error: error as LockError,
+          lost: this.#state === "lost",
+        });
+      }
+      throw error;
+    }
+  }
+
+  /** The extension itself; resolves with the number of nodes that confirmed it. */
+  async #extend(ttl: number): Promise<number> {
     this.#assertUsable();
     const ctx = this.#ctx;
+    ctx.restartQuarantine.noteTtl(ttl);
     const startedAt = ctx.clock.monotonic();
     if (startedAt >= this.#validUntil) {
       throw this.#lose(new LockExpiredError(this.resources, this.#expiration));
@@ -100,7 +138,7 @@ export class Lock implements AsyncDisposable {
       }
       this.#validUntil = validUntil;
       this.#expiration = ctx.clock.wall() + (validUntil - now);
-      return this;
+      return round.granted;
     }
     if (round.denied > ctx.nodes.length - ctx.quorum) {
       throw this.#lose(new LockOwnershipError(this.resources, round.outcomes()));
@@ -116,6 +154,26 @@ export class Lock implements AsyncDisposable {
    */
   async release(): Promise<void> {
     if (this.#state === "released") return;
+    const events = this.#ctx.events;
+    if (!events.observed("released") && !events.observed("releaseFailed")) {
+      return this.#release();
+    }
+    const startedAt = this.#ctx.clock.monotonic();
+    const base = { resources: this.resources, lockId: lockIdOf(this.value) };
+    try {
+      await this.#release();
+      const duration = this.#ctx.clock.monotonic() - startedAt;
+      if (events.observed("released")) events.publish("released", { ...base, duration });
+    } catch (error) {
+      if (events.observed("releaseFailed")) {
+        const duration = this.#ctx.clock.monotonic() - startedAt;
+        events.publish("releaseFailed", { ...base, duration, error: error as LockError });
+      }
+      throw error;
+    }
+  }
+
+  async #release(): Promise<void> {
     const ctx = this.#ctx;
     const wasLost = this.#state === "lost";
     const expired = wasLost || ctx.clock.monotonic() >= this.#validUntil;
@@ -159,6 +217,14 @@ export class Lock implements AsyncDisposable {
     if (this.#state === "held") {
       this.#state = "lost";
       this.#lostReason = reason;
+      const events = this.#ctx.events;
+      if (events.observed("lost")) {
+        events.publish("lost", {
+          resources: this.resources,
+          lockId: lockIdOf(this.value),
+          error: reason,
+        });
+      }
     }
     return reason;
   }

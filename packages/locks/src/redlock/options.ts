@@ -1,6 +1,12 @@
 import type { ClientOptions } from "../client/node-redis.js";
 import { z } from "zod";
-import { abortSignal, milliseconds, positiveMilliseconds, wholeNumber } from "../options/fields.js";
+import {
+  abortSignal,
+  milliseconds,
+  positiveMilliseconds,
+  resourceName,
+  wholeNumber,
+} from "../options/fields.js";
 import type { Clock } from "./clock.js";
 
 /** Options of a {@link Redlock}. All durations are milliseconds. */
@@ -39,8 +45,20 @@ export const redlockOptionsSchema = z.strictObject({
       error: "must be a node-redis client options object",
     })
     .optional(),
+  /**
+   * How long a node that (re)started does not count toward a quorum: its grants are not
+   * counted until its server has been up this long (read from INFO on every connection). 0
+   * turns it off. Default: the largest ttl this Redlock has been asked for so far (acquisitions
+   * and extensions, the current one included).
+   */
+  restartQuarantine: milliseconds().optional(),
   /** Grant locks in arrival order (see the acquire option). Default false. */
   fair: z.boolean({ error: "must be true or false" }).default(false),
+  /**
+   * Hand out a fencing token with every lock (`lock.fencingToken`), at the cost of a second
+   * round trip when the nodes' counters disagree. Not with `fair`. Default false.
+   */
+  fencing: z.boolean({ error: "must be true or false" }).default(false),
   /** Monotonic and wall clocks; replace only in tests. */
   clock: z
     .custom<Clock>(
@@ -54,7 +72,9 @@ export const redlockOptionsSchema = z.strictObject({
     .optional(),
 });
 
+/** Options of a {@link Redlock}: see {@link redlockOptionsSchema} for each field. */
 export type RedlockOptions = z.input<typeof redlockOptionsSchema>;
+/** {@link RedlockOptions} with defaults applied, as `redlock.options` shows them. */
 export type ResolvedRedlockOptions = z.output<typeof redlockOptionsSchema>;
 
 /** Per-call options of {@link Redlock.acquire}; unset retry fields fall back to the Redlock's. */
@@ -71,8 +91,11 @@ export const acquireOptionsSchema = z.strictObject({
    * waiting one. One resource per fair lock. Default: the Redlock's `fair` (false).
    */
   fair: z.boolean({ error: "must be true or false" }).optional(),
+  /** Hand out a fencing token with the lock (see the Redlock option). Default: the Redlock's `fencing`. */
+  fencing: z.boolean({ error: "must be true or false" }).optional(),
 });
 
+/** Per-call options of `acquire()`: see {@link acquireOptionsSchema}. */
 export type AcquireOptions = z.input<typeof acquireOptionsSchema>;
 
 /** Options of {@link Redlock.using}: acquire options plus the extension threshold. */
@@ -80,16 +103,14 @@ export const usingOptionsSchema = acquireOptionsSchema.extend({
   automaticExtensionThreshold: milliseconds().optional(),
 });
 
+/** Per-call options of `using()`: see {@link usingOptionsSchema}. */
 export type UsingOptions = z.input<typeof usingOptionsSchema>;
 
 /** Resources of one lock: one name or a non-empty list of distinct names. */
 export const resourcesSchema = z.preprocess(
   (value) => (typeof value === "string" ? [value] : value),
   z
-    .array(
-      z.string({ error: "must be a string" }).min(1, { error: "must not be an empty string" }),
-      { error: "must be a resource name or a list of resource names" },
-    )
+    .array(resourceName(), { error: "must be a resource name or a list of resource names" })
     .min(1, { error: "must list at least one resource" })
     .refine((list) => new Set(list).size === list.length, {
       error: "must not name the same resource twice",

@@ -1,13 +1,27 @@
 import { EventEmitter } from "node:events";
 import type { RedisAdapter } from "../client/adapter.js";
 import { createNodes, type NodeInput } from "../client/nodes.js";
-import { RedisNode } from "../client/redis-node.js";
+import { type NodeStatusListener, RedisNode, type RestartWatch } from "../client/redis-node.js";
 import { LockConfigError, type LockError } from "../errors/index.js";
-import { ttlMilliseconds } from "../options/fields.js";
+import { isWellFormedName, ttlMilliseconds } from "../options/fields.js";
 import { parseOrThrow } from "../options/parse.js";
 import { type AcquirePlan, acquireLock } from "./acquire.js";
-import { systemClock } from "./clock.js";
+import { RestartQuarantine } from "./quarantine.js";
+import { type Clock, systemClock } from "./clock.js";
 import type { QuorumContext } from "./context.js";
+import {
+  type AcquiredEvent,
+  type AcquireFailedEvent,
+  type ExtendedEvent,
+  type ExtendFailedEvent,
+  Lifecycle,
+  type LostEvent,
+  type NodeDownEvent,
+  type NodeRestartedEvent,
+  type NodeUpEvent,
+  type ReleasedEvent,
+  type ReleaseFailedEvent,
+} from "./events.js";
 import type { Lock } from "./lock.js";
 import {
   type AcquireOptions,
@@ -19,20 +33,62 @@ import {
   type UsingOptions,
   usingOptionsSchema,
 } from "./options.js";
+import { assertOneSlot, scriptKeys } from "./slots.js";
 import { quorumOf } from "./validity.js";
 import { Watchdog } from "./watchdog.js";
 
-/** Events of a {@link Redlock}. Payloads never contain credentials. */
+/**
+ * Events of a {@link Redlock}. The lifecycle events (all but `nodeError` and `releaseError`) take
+ * one payload object and are also published on the `node:diagnostics_channel` channels named in
+ * {@link diagnosticsChannels}. Payloads never contain credentials nor whole tokens.
+ */
 export interface RedlockEvents {
+  /** A lock was acquired on a quorum. */
+  acquired: [event: AcquiredEvent];
+  /** An acquisition that reached the nodes ended without the lock. */
+  acquireFailed: [event: AcquireFailedEvent];
+  /** A lock was extended (by `extend()` or a watchdog). */
+  extended: [event: ExtendedEvent];
+  /** An extension failed. */
+  extendFailed: [event: ExtendFailedEvent];
+  /** A lock was released. */
+  released: [event: ReleasedEvent];
+  /** A release failed (also when the lock had expired or was lost before). */
+  releaseFailed: [event: ReleaseFailedEvent];
+  /** A held lock turned out to be lost; under `using()` its signal was aborted with `error`. */
+  lost: [event: LostEvent];
+  /** A node stopped answering (emitted once per outage). */
+  nodeDown: [event: NodeDownEvent];
+  /** A node that was down answered again. */
+  nodeUp: [event: NodeUpEvent];
   /** A client this Redlock created reported an error (connection refused, reset, ...). */
   nodeError: [node: string, error: Error];
-  /** A lock under `using()` could not be extended in time; its signal was aborted with `reason`. */
-  lost: [lock: Lock, reason: LockError];
-  /** Releasing at the end of `using()` or of an `await using` scope failed. */
+  /**
+   * A release nobody awaited failed: at the end of `using()` or of an `await using` scope
+   * (`releaseFailed` reports it too).
+   */
   releaseError: [lock: Lock, error: LockError];
+  /**
+   * A reconnection found a new server process behind a node (another run_id): it restarted.
+   * Its grants do not count until the restart quarantine has passed.
+   */
+  nodeRestarted: [event: NodeRestartedEvent];
+}
+
+/** A node as {@link Redlock.nodeStates} sees it. */
+export interface NodeState {
+  /** host:port. */
+  readonly node: string;
+  /** The server's run_id, once read (on the first command after each connection). */
+  readonly runId: string | undefined;
+  /** ms the server has surely been up (judged late, whole seconds); undefined while unknown. */
+  readonly upFor: number | undefined;
+  /** ms until the node's grants count toward a quorum again; 0 when they count. */
+  readonly quarantinedFor: number;
 }
 
 const ttlSchema = ttlMilliseconds();
+const ignoreLoss = (): void => undefined;
 const NO_OPTIONS: Partial<Record<keyof AcquireOptions, undefined>> = {};
 
 /**
@@ -50,6 +106,8 @@ export class Redlock extends EventEmitter<RedlockEvents> {
   readonly options: Readonly<ResolvedRedlockOptions>;
   readonly #nodes: readonly RedisNode[];
   readonly #ctx: QuorumContext;
+  /** Some node is a Redis Cluster: every lock's keys must share one hash slot. */
+  readonly #clustered: boolean;
   #closed = false;
 
   /**
@@ -61,22 +119,48 @@ export class Redlock extends EventEmitter<RedlockEvents> {
   constructor(nodes: readonly NodeInput[], options: RedlockOptions = {}) {
     super();
     const resolved = parseOrThrow(redlockOptionsSchema, options, "options");
+    if (resolved.fair && resolved.fencing) {
+      throw new LockConfigError([
+        { field: "options.fencing", message: "fencing tokens are not available for fair locks" },
+      ]);
+    }
     const adapters = createNodes(nodes, {
       connectTimeout: resolved.connectTimeout,
       clientOptions: resolved.clientOptions,
       onError: (label, error) => {
+        for (const node of this.#nodes) if (node.label === label) node.markDown("error", error);
         if (this.listenerCount("nodeError") > 0) this.emit("nodeError", label, error);
       },
     });
     this.options = resolved;
-    this.#nodes = adapters.map((a) => new RedisNode(a, resolved.commandTimeout));
+    const events = new Lifecycle(this);
+    const onStatus: NodeStatusListener = (node, change) => {
+      if (change.up) {
+        if (events.observed("nodeUp")) {
+          events.publish("nodeUp", { node: node.label, downFor: change.downFor });
+        }
+      } else if (events.observed("nodeDown")) {
+        events.publish("nodeDown", {
+          node: node.label,
+          reason: change.reason,
+          error: change.error,
+        });
+      }
+    };
+    const clock = resolved.clock ?? systemClock;
+    const quarantine = new RestartQuarantine(resolved.restartQuarantine);
+    const watch = quarantine.watching ? this.#restartWatch(clock, events, quarantine) : undefined;
+    this.#nodes = adapters.map((a) => new RedisNode(a, resolved.commandTimeout, onStatus, watch));
     this.quorum = quorumOf(adapters.length);
+    this.#clustered = adapters.some((a) => a.cluster === true);
     this.#ctx = {
       nodes: this.#nodes,
       quorum: this.quorum,
       driftFactor: resolved.driftFactor,
       commandTimeout: resolved.commandTimeout,
-      clock: resolved.clock ?? systemClock,
+      clock,
+      events,
+      restartQuarantine: quarantine,
       onDisposeError: (lock, error) => {
         this.emit("releaseError", lock, error);
       },
@@ -86,6 +170,20 @@ export class Redlock extends EventEmitter<RedlockEvents> {
   /** The nodes' labels (host:port), in the order given. */
   get nodes(): readonly string[] {
     return this.#nodes.map((n) => n.label);
+  }
+
+  /**
+   * Each node's server run_id, uptime and remaining restart quarantine, as last read; a node
+   * reads them with the first command it sends on each new connection.
+   */
+  nodeStates(): NodeState[] {
+    const now = this.#ctx.clock.monotonic();
+    return this.#nodes.map((n) => ({
+      node: n.label,
+      runId: n.runId,
+      upFor: n.upSince === -Infinity ? undefined : Math.max(0, Math.floor(now - n.upSince)),
+      quarantinedFor: this.#ctx.restartQuarantine.left(n, now),
+    }));
   }
 
   /**
@@ -119,25 +217,26 @@ export class Redlock extends EventEmitter<RedlockEvents> {
   /**
    * Runs `routine` under the lock, extending it automatically while it runs. The routine's
    * signal aborts (with the LockError that says why) the moment an extension fails or validity
-   * runs out. The lock is released afterwards; a release failure is reported through the
+   * runs out (the `lost` event reports it too); its second argument is the lock (for its
+   * `fencingToken`). The lock is released afterwards; a release failure is reported through the
    * `releaseError` event and never replaces the routine's result or error.
    */
   using<T>(
     resources: string | readonly string[],
     ttl: number,
-    routine: (signal: AbortSignal) => Promise<T>,
+    routine: (signal: AbortSignal, lock: Lock) => Promise<T>,
   ): Promise<T>;
   using<T>(
     resources: string | readonly string[],
     ttl: number,
     options: UsingOptions,
-    routine: (signal: AbortSignal) => Promise<T>,
+    routine: (signal: AbortSignal, lock: Lock) => Promise<T>,
   ): Promise<T>;
   async using<T>(
     resources: string | readonly string[],
     ttl: number,
-    optionsOrRoutine: UsingOptions | ((signal: AbortSignal) => Promise<T>),
-    maybeRoutine?: (signal: AbortSignal) => Promise<T>,
+    optionsOrRoutine: UsingOptions | ((signal: AbortSignal, lock: Lock) => Promise<T>),
+    maybeRoutine?: (signal: AbortSignal, lock: Lock) => Promise<T>,
   ): Promise<T> {
     const routine = typeof optionsOrRoutine === "function" ? optionsOrRoutine : maybeRoutine;
     const options = typeof optionsOrRoutine === "function" ? undefined : optionsOrRoutine;
@@ -156,11 +255,10 @@ export class Redlock extends EventEmitter<RedlockEvents> {
       ]);
     }
     const lock = await acquireLock(this.#ctx, plan);
-    const watchdog = new Watchdog(lock, plan.ttl, threshold, (reason) => {
-      this.emit("lost", lock, reason);
-    });
+    // The lock itself reports its loss (the `lost` event).
+    const watchdog = new Watchdog(lock, plan.ttl, threshold, ignoreLoss);
     try {
-      return await routine(watchdog.signal);
+      return await routine(watchdog.signal, lock);
     } finally {
       watchdog.stop();
       if (!watchdog.signal.aborted) {
@@ -180,6 +278,31 @@ export class Redlock extends EventEmitter<RedlockEvents> {
     await Promise.all(this.#nodes.map((n) => n.close()));
   }
 
+  /** Hooks of the nodes' restart watch; a throwing listener never breaks the chain that reads INFO. */
+  #restartWatch(clock: Clock, events: Lifecycle, quarantine: RestartQuarantine): RestartWatch {
+    return {
+      clock,
+      onRestart: (node, runId) => {
+        if (events.observed("nodeRestarted")) {
+          events.publish("nodeRestarted", {
+            node: node.label,
+            runId,
+            quarantinedFor: quarantine.left(node, clock.monotonic()),
+          });
+        }
+      },
+      onInfoError: (node, error) => {
+        if (this.listenerCount("nodeError") === 0) return;
+        const reason = error instanceof Error ? error.message : String(error);
+        const wrapped = new Error(
+          `cannot read INFO server, so the restart quarantine cannot tell when this node restarted: ${reason}`,
+          { cause: error },
+        );
+        queueMicrotask(() => this.emit("nodeError", node.label, wrapped));
+      },
+    };
+  }
+
   #plan(
     resources: string | readonly string[],
     ttl: number,
@@ -189,22 +312,31 @@ export class Redlock extends EventEmitter<RedlockEvents> {
     // The common shapes (one name, a positive whole ttl) are checked by hand on this hot path;
     // anything else goes through the schemas, which also word the errors.
     const list =
-      typeof resources === "string" && resources !== ""
+      typeof resources === "string" && resources !== "" && isWellFormedName(resources)
         ? [resources]
         : parseOrThrow(resourcesSchema, resources, "resources");
     const validTtl =
       Number.isSafeInteger(ttl) && ttl > 0 ? ttl : parseOrThrow(ttlSchema, ttl, "ttl");
     const opts = options === undefined ? NO_OPTIONS : parseOrThrow(schema, options, "options");
     const fair = opts.fair ?? this.options.fair;
+    const fencing = opts.fencing ?? this.options.fencing;
     if (fair && list.length > 1) {
       throw new LockConfigError([
         { field: "options.fair", message: "a fair lock takes exactly one resource" },
       ]);
     }
+    if (fair && fencing) {
+      throw new LockConfigError([
+        { field: "options.fencing", message: "fencing tokens are not available for fair locks" },
+      ]);
+    }
+    this.#ctx.restartQuarantine.noteTtl(validTtl);
+    if (this.#clustered) assertOneSlot(scriptKeys(list, fair, fencing));
     return {
       resources: list,
       ttl: validTtl,
       fair,
+      fencing,
       retryCount: opts.retryCount ?? this.options.retryCount,
       retryDelay: opts.retryDelay ?? this.options.retryDelay,
       retryJitter: opts.retryJitter ?? this.options.retryJitter,

@@ -17,6 +17,15 @@ export const readAcquire: ReplyReader = (reply, round, i) => {
   else round.settle(i, Vote.Error, unexpected(reply));
 };
 
+/** acquire-fenced.lua: as acquire.lua, except that a grant is this node's fencing token (decimal). */
+export const readAcquireFenced: ReplyReader = (reply, round, i) => {
+  if (typeof reply === "string" && DECIMAL.test(reply)) round.settle(i, Vote.Granted, reply);
+  else if (reply !== 0) readAcquire(reply, round, i);
+  else round.settle(i, Vote.Error, unexpected(reply));
+};
+
+const DECIMAL = /^[0-9]+$/;
+
 /** extend.lua: 1 extended, 0 not ours. release.lua: keys deleted, 0 not ours. */
 export const readCount: ReplyReader = (reply, round, i) => {
   if (typeof reply === "number") round.settle(i, reply > 0 ? Vote.Granted : Vote.NotOwner);

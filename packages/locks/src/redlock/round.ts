@@ -17,6 +17,11 @@ export const Vote = {
   Skipped: 6,
   /** Not asked: the lock was never set there (counts as denied). */
   NotAsked: 7,
+  /**
+   * Acquire: granted by a node that (re)started too recently to count (restart quarantine).
+   * Counts as failed; our keys are there, so rollback and release still go to it.
+   */
+  Quarantined: 8,
 } as const;
 export type Vote = (typeof Vote)[keyof typeof Vote];
 
@@ -38,6 +43,8 @@ export interface RoundOptions {
   readonly skipUnresponsive: boolean;
   /** Decide as soon as a quorum can no longer grant (else wait for every reply). */
   readonly earlyFailure: boolean;
+  /** Grants of nodes still in their restart quarantine do not count (acquisitions). */
+  readonly quarantine?: boolean;
 }
 
 /**
@@ -48,18 +55,26 @@ export interface RoundOptions {
  */
 export class Round implements ReplySink {
   readonly votes: Votes;
-  /** Per node: the holder's remaining ttl (Held) or the error message (Error, Skipped). */
+  /**
+   * Per node: the holder's remaining ttl (Held), the error message (Error, Skipped), or the
+   * node's fencing token (Granted, fenced acquisitions).
+   */
   details: (string | number | undefined)[] | undefined;
   granted = 0;
   denied = 0;
   failed = 0;
   /** Largest remaining ttl among keys held by other owners (-1 when none or unknown). */
   heldTtl = -1;
+  /** Grants that did not count: their node is in its restart quarantine. */
+  quarantined = 0;
   readonly done: Promise<Round>;
   readonly #nodes: readonly RedisNode[];
   readonly #quorum: number;
   readonly #earlyFailure: boolean;
   readonly #read: ReplyReader;
+  /** The restart quarantine in force for this round (0: grants all count). */
+  readonly #quarantine: number;
+  readonly #startedAt: number;
   #pending: number;
   #decided = false;
   #timer: NodeJS.Timeout | undefined;
@@ -85,6 +100,8 @@ export class Round implements ReplySink {
     });
     const holders = options.holders;
     const now = ctx.clock.monotonic();
+    this.#startedAt = now;
+    this.#quarantine = options.quarantine === true ? ctx.restartQuarantine.ms : 0;
     for (let i = 0; i < n; i++) {
       const node = nodes[i] as RedisNode;
       if (holders !== undefined && !mayHold(holders[i])) {
@@ -119,18 +136,28 @@ export class Round implements ReplySink {
   }
 
   #settle(i: number, vote: Vote, detail: string | number | undefined): void {
+    if (vote === Vote.Granted && this.#quarantine > 0) {
+      // Judged at the round's start, the earliest moment: the node counts only if it had been
+      // up for the whole quarantine already then.
+      const left = (this.#nodes[i] as RedisNode).upSince + this.#quarantine - this.#startedAt;
+      if (left > 0) {
+        vote = Vote.Quarantined;
+        detail = `restarted recently: its votes count in ${Math.ceil(left)} ms (restartQuarantine)`;
+        this.quarantined++;
+      }
+    }
     this.votes[i] = vote;
     this.#pending--;
+    if (detail !== undefined) {
+      (this.details ??= new Array<string | number | undefined>(this.votes.length))[i] = detail;
+    }
     if (vote === Vote.Granted) {
       this.granted++;
     } else {
       if (vote === Vote.Held || vote === Vote.NotOwner || vote === Vote.NotAsked) this.denied++;
       else this.failed++;
-      if (detail !== undefined) {
-        (this.details ??= new Array<string | number | undefined>(this.votes.length))[i] = detail;
-        if (vote === Vote.Held && typeof detail === "number" && detail > this.heldTtl) {
-          this.heldTtl = detail;
-        }
+      if (vote === Vote.Held && typeof detail === "number" && detail > this.heldTtl) {
+        this.heldTtl = detail;
       }
     }
     if (
@@ -150,6 +177,7 @@ export class Round implements ReplySink {
       if (votes[i] === Vote.Pending) {
         votes[i] = Vote.Timeout;
         this.failed++;
+        this.#nodes[i]?.markDown("unresponsive");
       }
     }
     this.#pending = 0;
@@ -177,6 +205,7 @@ export class Round implements ReplySink {
           return { node, status: "not-owner" };
         case Vote.Error:
         case Vote.Skipped:
+        case Vote.Quarantined:
           return { node, status: "error", message: String(detail) };
         case Vote.Timeout:
           return { node, status: "timeout" };

@@ -1,11 +1,13 @@
 import { createHash } from "node:crypto";
 import acquireSource from "./acquire.lua";
+import acquireFencedSource from "./acquire-fenced.lua";
 import cacheFailSource from "./cache-fail.lua";
 import cacheReadSource from "./cache-read.lua";
 import cacheWriteSource from "./cache-write.lua";
 import extendSource from "./extend.lua";
 import fairAcquireSource from "./fair-acquire.lua";
 import fairLeaveSource from "./fair-leave.lua";
+import fenceRaiseSource from "./fence-raise.lua";
 import releaseSource from "./release.lua";
 
 /** A Lua script run by SHA (EVALSHA), with its source kept for the NOSCRIPT fallback. */
@@ -22,6 +24,8 @@ function define(name: string, source: string): LuaScript {
 /** The lock and cache scripts, by name; each file documents its KEYS, ARGV and reply. */
 export const scripts = {
   acquire: define("acquire", acquireSource),
+  acquireFenced: define("acquire-fenced", acquireFencedSource),
+  fenceRaise: define("fence-raise", fenceRaiseSource),
   release: define("release", releaseSource),
   extend: define("extend", extendSource),
   fairAcquire: define("fair-acquire", fairAcquireSource),

@@ -10,8 +10,16 @@ import {
   LockTimeoutError,
   nodesFromEnv,
 } from "../../src/index.js";
+import { quarantineFromEnv } from "../../src/manager/env-config.js";
 
-const ENV = ["REDLOCK_NODES", "REDIS_URL", "REDIS_HOST", "REDIS_PORT", "REDIS_PASSWORD"];
+const ENV = [
+  "REDLOCK_NODES",
+  "REDIS_URL",
+  "REDIS_HOST",
+  "REDIS_PORT",
+  "REDIS_PASSWORD",
+  "REDLOCK_RESTART_QUARANTINE",
+];
 
 describe("nodes from the environment", () => {
   test("REDLOCK_NODES wins, then REDIS_URL, then REDIS_HOST + REDIS_PORT + REDIS_PASSWORD", () => {
@@ -23,6 +31,21 @@ describe("nodes from the environment", () => {
       { socket: { host: "d", port: 7000 }, password: "pw" },
     ]);
     expect(nodesFromEnv({ REDIS_HOST: "d" })).toEqual([{ socket: { host: "d", port: 6379 } }]);
+  });
+
+  test("REDLOCK_RESTART_QUARANTINE sets the default manager's restart quarantine", () => {
+    expect(quarantineFromEnv({})).toEqual({});
+    expect(quarantineFromEnv({ REDLOCK_RESTART_QUARANTINE: " 0 " })).toEqual({
+      restartQuarantine: 0,
+    });
+    expect(quarantineFromEnv({ REDLOCK_RESTART_QUARANTINE: "60000" })).toEqual({
+      restartQuarantine: 60_000,
+    });
+    for (const bad of ["-1", "1.5", "soon"]) {
+      expect(() => quarantineFromEnv({ REDLOCK_RESTART_QUARANTINE: bad })).toThrow(
+        /REDLOCK_RESTART_QUARANTINE: must be a whole number of milliseconds/,
+      );
+    }
   });
 
   test("nothing configured, or a bad port, is a LockConfigError that shows no secret", () => {
@@ -43,6 +66,7 @@ describe("nodes from the environment", () => {
 });
 
 describe("the process-wide default manager", () => {
+  const FRESH = { restartQuarantine: 0 }; // the server was started a moment ago
   let server: RedisServer;
   const saved = new Map(ENV.map((k) => [k, process.env[k]]));
   beforeAll(async () => {
@@ -69,6 +93,7 @@ describe("the process-wide default manager", () => {
     process.env["REDIS_HOST"] = "127.0.0.1";
     process.env["REDIS_PORT"] = String(server.port);
     process.env["REDIS_PASSWORD"] = "s3cret-pw";
+    process.env["REDLOCK_RESTART_QUARANTINE"] = "0"; // the server was started a moment ago
     {
       await using lock = await getLock("my_resource", { timeout: 5_000 });
       expect(lock.hasLock()).toBe(true);
@@ -82,6 +107,7 @@ describe("the process-wide default manager", () => {
 
   test("a wrong password fails without showing it", async () => {
     const manager = configureLocks({
+      ...FRESH,
       redisNodes: [`redis://default:wrong-pw@127.0.0.1:${server.port}`],
       commandTimeout: 300,
     });
@@ -98,6 +124,7 @@ describe("the process-wide default manager", () => {
 
   test("decorators without a manager use the default one", async () => {
     const manager = configureLocks({
+      ...FRESH,
       redisNodes: [`redis://:s3cret-pw@127.0.0.1:${server.port}`],
     });
     class Jobs {
@@ -111,9 +138,13 @@ describe("the process-wide default manager", () => {
   });
 
   test("configureLocks replaces the default manager", async () => {
-    const first = configureLocks({ redisNodes: [`redis://:s3cret-pw@127.0.0.1:${server.port}`] });
+    const first = configureLocks({
+      ...FRESH,
+      redisNodes: [`redis://:s3cret-pw@127.0.0.1:${server.port}`],
+    });
     expect(defaultManager()).toBe(first);
     const second = configureLocks({
+      ...FRESH,
       redisNodes: [`redis://:s3cret-pw@127.0.0.1:${server.port}`],
     });
     expect(defaultManager()).toBe(second);

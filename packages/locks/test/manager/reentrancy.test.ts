@@ -30,6 +30,21 @@ describe("deadlock detection and reentrancy (AsyncLocalStorage)", () => {
     expect(error).toBeInstanceOf(DeadlockError);
   });
 
+  test("a task a scope left behind holds nothing once the scope has ended", async () => {
+    const manager = env.manager({ defaultTimeout: 60_000 });
+    let scopeEnded!: () => void;
+    const ended = new Promise<void>((resolve) => (scopeEnded = resolve));
+    let leftBehind: Promise<string> | undefined;
+    await manager.withLock("chore", () => {
+      // Started inside the scope, it runs on after the scope released the lock.
+      leftBehind = ended.then(() => manager.withLock("chore", () => "acquired afresh"));
+      return "done";
+    });
+    scopeEnded();
+    expect(await leftBehind).toBe("acquired afresh");
+    expect(manager.getStatistics().locks).toMatchObject({ acquisitions: 2, deadlocks: 0 });
+  });
+
   test("reentrant: true nests inside the hold; only the outermost holder releases", async () => {
     const manager = env.manager();
     await manager.withLock("outer", async (outer) => {

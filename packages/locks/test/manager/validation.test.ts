@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { LockConfigError, LockManager, type LockManagerOptions } from "../../src/index.js";
 import { TapAdapter } from "../fixtures/tap-adapter.js";
-import { useNodes } from "../fixtures/vitest.js";
+import { FRESH_NODES, useNodes } from "../fixtures/vitest.js";
 
 async function configError(fn: () => unknown): Promise<LockConfigError> {
   try {
@@ -73,7 +73,7 @@ describe("per-call validation sends nothing to Redis", () => {
   beforeAll(async () => {
     tap = new TapAdapter(env.nodes.urls[0] ?? "");
     await tap.firstConnection;
-    manager = new LockManager({ redisNodes: [tap] });
+    manager = new LockManager({ redisNodes: [tap], ...FRESH_NODES });
   });
   afterAll(async () => {
     await manager.close();
@@ -84,6 +84,7 @@ describe("per-call validation sends nothing to Redis", () => {
   test.each<[string, (m: LockManager) => Promise<unknown>, string, RegExp]>([
     ["an empty name", (m) => m.getLock(""), "name", /empty/],
     ["a name that is not a string", (m) => m.getLock(5 as never), "name", /string/],
+    ["a name with a lone surrogate", (m) => m.getLock("a\uDC00"), "name", /well-formed/],
     ["a zero ttl", (m) => m.getLock("a", { ttl: 0 }), "options.ttl", /more than 0/],
     ["a negative timeout", (m) => m.getLock("a", { timeout: -1 }), "options.timeout", /0 or more/],
     [

@@ -1,0 +1,30 @@
+import type { RedisAdapter } from "./adapter.js";
+import { adaptGlideClient, type GlideClient, isGlideClient } from "./glide.js";
+import {
+  adaptNodeRedisCluster,
+  adaptNodeRedisSentinel,
+  isNodeRedisCluster,
+  isNodeRedisSentinel,
+  type NodeRedisCluster,
+  type NodeRedisSentinel,
+} from "./node-redis-routed.js";
+import { adaptIoRedisClient, type IoRedisClient, isIoRedisClient } from "./ioredis.js";
+
+/** Clients of other libraries (and node-redis' cluster and sentinel) accepted as nodes. */
+export type OtherClient = NodeRedisCluster | NodeRedisSentinel | IoRedisClient | GlideClient;
+
+/**
+ * An adapter for a caller's client that is not a plain node-redis client, recognised by its
+ * shape; undefined for anything else. The caller keeps ownership: we never close it.
+ */
+export function adaptOtherClient(
+  input: unknown,
+  index: number,
+  _graceMs: number,
+): RedisAdapter | undefined {
+  if (isNodeRedisCluster(input)) return adaptNodeRedisCluster(input, index);
+  if (isNodeRedisSentinel(input)) return adaptNodeRedisSentinel(input, index);
+  if (isIoRedisClient(input)) return adaptIoRedisClient(input, index);
+  if (isGlideClient(input)) return adaptGlideClient(input, index);
+  return undefined;
+}

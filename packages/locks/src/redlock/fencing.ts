@@ -1,0 +1,53 @@
+import { evalshaArgs } from "../client/redis-node.js";
+import { scripts } from "../scripts/index.js";
+import type { QuorumContext } from "./context.js";
+import { derivedKey } from "./keys.js";
+import { readCount } from "./replies.js";
+import { Round, Vote, type Votes } from "./round.js";
+
+/**
+ * The keys of a fenced script: the resource keys, then each resource's fence counter (a key
+ * in the resource's hash slot that never expires).
+ */
+export function fencedKeys(resources: readonly string[]): string[] {
+  const keys = resources.slice();
+  for (const resource of resources) keys.push(derivedKey(resource, "fence"));
+  return keys;
+}
+
+/**
+ * The fencing token of a granted fenced round: the largest token the granting nodes handed
+ * back, and whether they all handed back that one (then no node of the quorum needs raising).
+ */
+export function largestFence(round: Round): { token: bigint; agreed: boolean } {
+  let token = -1n;
+  let agreed = true;
+  const { votes, details } = round;
+  for (let i = 0; i < votes.length; i++) {
+    if (votes[i] !== Vote.Granted) continue;
+    const value = BigInt(details?.[i] as string);
+    if (token !== -1n && value !== token) agreed = false;
+    if (value > token) token = value;
+  }
+  return { token, agreed };
+}
+
+/**
+ * Raises the fence counters of the lock to `fence` wherever the acquisition may have set its
+ * keys. Granted where the keys still hold `value`: the lock may be handed out with this fencing
+ * token once a quorum granted.
+ */
+export function raiseFence(
+  ctx: QuorumContext,
+  resources: readonly string[],
+  value: string,
+  fence: bigint,
+  holders: Votes,
+): Promise<Round> {
+  const args = evalshaArgs(scripts.fenceRaise, fencedKeys(resources), [value, String(fence)]);
+  return new Round(ctx, scripts.fenceRaise, args, readCount, {
+    holders,
+    skipUnresponsive: false,
+    earlyFailure: true,
+  }).done;
+}

@@ -1,0 +1,29 @@
+--[[
+  fence-raise: after a fenced acquisition whose nodes handed back different tokens, lift every
+  fence counter of the lock to at least the token the client settled on (the largest). Any two
+  quorums share a node, so the next holder increments a counter that is already at our token
+  and draws a larger one.
+
+  KEYS[1..n]     the lock's resource keys
+  KEYS[n+1..2n]  their fence counters, in the same order
+  ARGV[1]        the owner's token
+  ARGV[2]        the lock's fencing token, in decimal
+
+  Returns 1 when every resource key still holds the owner's token (the raise is then ordered
+  before any later holder's increment on this node), else 0. Counters are raised either way:
+  a larger counter only makes later tokens larger.
+]]
+local n = #KEYS / 2
+local fence = tonumber(ARGV[2])
+for i = 1, n do
+  local count = tonumber(redis.call('GET', KEYS[n + i]) or '0')
+  if count < fence then
+    redis.call('SET', KEYS[n + i], ARGV[2])
+  end
+end
+for i = 1, n do
+  if redis.call('GET', KEYS[i]) ~= ARGV[1] then
+    return 0
+  end
+end
+return 1

@@ -1,0 +1,154 @@
+import { describe, expect, test } from "vitest";
+import { LockConfigError, type Lock } from "../../src/index.js";
+import { derivedKey } from "../../src/redlock/keys.js";
+import { useNodes } from "../fixtures/vitest.js";
+
+/** Fails unless every token is larger than the one before it. */
+function expectIncreasing(tokens: readonly (bigint | undefined)[]): void {
+  for (let i = 0; i < tokens.length; i++) {
+    expect(typeof tokens[i]).toBe("bigint");
+    if (i > 0) expect(tokens[i] as bigint).toBeGreaterThan(tokens[i - 1] as bigint);
+  }
+}
+
+/** Takes `resources` once and hands it back, returning its fencing token. */
+async function holdOnce(
+  redlock: { acquire(r: string | string[], ttl: number, o?: object): Promise<Lock> },
+  resources: string | string[],
+): Promise<bigint | undefined> {
+  const lock = await redlock.acquire(resources, 10_000, { timeout: 5_000 });
+  const token = lock.fencingToken;
+  await lock.release();
+  return token;
+}
+
+describe("fencing tokens over 3 nodes", () => {
+  const env = useNodes(3);
+
+  test("successive holders get strictly increasing tokens, stored in a counter without expiry", async () => {
+    const redlock = env.redlock({ fencing: true });
+    const tokens: (bigint | undefined)[] = [];
+    for (let i = 0; i < 5; i++) tokens.push(await holdOnce(redlock, "orders:42"));
+    expectIncreasing(tokens);
+    const fence = derivedKey("orders:42", "fence");
+    expect(fence).toBe("{orders:42}:fence");
+    const counters = await env.nodes.values(fence);
+    // The round is decided on its quorum: at least that many nodes are at the last token.
+    expect(counters.filter((c) => c === String(tokens[4])).length).toBeGreaterThanOrEqual(2);
+    expect(await (await env.nodes.inspect(0)).pTTL(fence)).toBe(-1);
+  });
+
+  test("tokens increase across Redlock instances", async () => {
+    const a = env.redlock({ fencing: true });
+    const b = env.redlock({ fencing: true });
+    const tokens: (bigint | undefined)[] = [];
+    for (let i = 0; i < 6; i++) tokens.push(await holdOnce(i % 2 === 0 ? a : b, "shared"));
+    expectIncreasing(tokens);
+  });
+
+  test("fencing is off by default and per call", async () => {
+    const plain = env.redlock();
+    const fenced = env.redlock({ fencing: true });
+    expect(await holdOnce(plain, "r")).toBeUndefined();
+    expect(
+      await holdOnce({ acquire: (r, t, o) => fenced.acquire(r, t, { ...o, fencing: false }) }, "r"),
+    ).toBeUndefined();
+    const token = await holdOnce(
+      { acquire: (r, t, o) => plain.acquire(r, t, { ...o, fencing: true }) },
+      "r",
+    );
+    expect(token).toBe(1n);
+    // The unfenced locks left no counter behind.
+    expect(await env.nodes.keys()).toEqual([["{r}:fence"], ["{r}:fence"], ["{r}:fence"]]);
+  });
+
+  test("a node whose counter lags is raised to the lock's token", async () => {
+    const fence = derivedKey("ledger", "fence");
+    await (await env.nodes.inspect(0)).set(fence, "100");
+    await (await env.nodes.inspect(1)).set(fence, "100");
+    await (await env.nodes.inspect(2)).set(fence, "5"); // it was down when 100 was handed out
+    await env.nodes.server(1).kill(); // the quorum is now nodes 0 and 2, which disagree
+    const redlock = env.redlock({ fencing: true });
+    const lock = await redlock.acquire("ledger", 10_000);
+    expect(lock.fencingToken).toBe(101n);
+    const [n0, n2] = await Promise.all(
+      [0, 2].map(async (i) => (await env.nodes.inspect(i)).get(fence)),
+    );
+    expect([n0, n2]).toEqual(["101", "101"]);
+    await lock.release();
+    expect(await holdOnce(redlock, "ledger")).toBe(102n);
+  });
+
+  test("a minority of nodes killed, restarted or flushed between holders", async () => {
+    const a = env.redlock({ fencing: true, retryDelay: 20, retryJitter: 20 });
+    const b = env.redlock({ fencing: true, retryDelay: 20, retryJitter: 20 });
+    const tokens = [await holdOnce(a, "job")];
+    for (let i = 0; i < 3; i++) {
+      const victim = env.nodes.server(i);
+      await victim.kill();
+      tokens.push(await holdOnce(b, "job")); // with the node down
+      await victim.restart(); // back, empty: its counter is gone
+      tokens.push(await holdOnce(a, "job"));
+      await (await env.nodes.inspect((i + 1) % 3)).flushAll();
+      tokens.push(await holdOnce(b, "job"));
+    }
+    expectIncreasing(tokens);
+  });
+
+  test("a multi-resource lock's token exceeds every earlier token of each of its resources", async () => {
+    const redlock = env.redlock({ fencing: true });
+    const ab = await holdOnce(redlock, ["a", "b"]);
+    const b = await holdOnce(redlock, "b");
+    const bc = await holdOnce(redlock, ["b", "c"]);
+    const c = await holdOnce(redlock, "c");
+    const a = await holdOnce(redlock, "a");
+    const ac = await holdOnce(redlock, ["a", "c"]);
+    expectIncreasing([ab, b, bc, c]);
+    expectIncreasing([ab, a, ac]);
+    expectIncreasing([bc, c, ac]);
+    // Every counter of a multi-resource lock ends at its token, on the nodes that granted it.
+    const counters = await Promise.all(
+      ["a", "c"].map((r) => env.nodes.values(derivedKey(r, "fence"))),
+    );
+    for (let node = 0; node < 3; node++) {
+      expect(counters[0]?.[node]).toBe(counters[1]?.[node]);
+    }
+  });
+
+  test("concurrent contenders: each holder's token is larger than the previous holder's", async () => {
+    const tokens: bigint[] = [];
+    const contenders = Array.from({ length: 6 }, () =>
+      env.redlock({ fencing: true, retryCount: -1, retryDelay: 2, retryJitter: 8 }),
+    );
+    await Promise.all(
+      contenders.map(async (redlock) => {
+        for (let i = 0; i < 8; i++) {
+          const lock = await redlock.acquire("hot", 5_000, { timeout: 20_000 });
+          tokens.push(lock.fencingToken as bigint); // holds never overlap: this is holder order
+          await new Promise((r) => setImmediate(r));
+          await lock.release();
+        }
+      }),
+    );
+    expect(tokens).toHaveLength(48);
+    expectIncreasing(tokens);
+  });
+
+  test("fair locks do not take fencing; nothing is sent", async () => {
+    expect(() => env.redlock({ fair: true, fencing: true })).toThrow(LockConfigError);
+    const redlock = env.redlock({ fair: true });
+    await expect(redlock.acquire("f", 1_000, { fencing: true })).rejects.toThrow(
+      /fencing tokens are not available for fair locks/,
+    );
+    expect((await env.nodes.keys()).flat()).toEqual([]);
+  });
+});
+
+describe("fencing on one node", () => {
+  const env = useNodes(1);
+
+  test("the plain mutex hands out tokens too", async () => {
+    const redlock = env.redlock({ fencing: true });
+    expect([await holdOnce(redlock, "x"), await holdOnce(redlock, "x")]).toEqual([1n, 2n]);
+  });
+});
