@@ -76,6 +76,8 @@ class Acquisition {
   #contended = false;
   #notifier: ReleaseNotifier | undefined;
   #seenNotifications = 0;
+  /** Split votes in a row, just before the current attempt (see splitBackoff). */
+  #splits = 0;
 
   constructor(ctx: QuorumContext, plan: AcquirePlan) {
     this.#ctx = ctx;
@@ -282,9 +284,16 @@ class Acquisition {
     if (left <= 0) return;
     if (plan.signal?.aborted) throw plan.signal.reason as Error;
     if (round.granted > 0 && round.granted < this.#ctx.quorum && round.quarantined === 0) {
-      // Split vote between contenders: back off a little, at random, to desynchronise.
-      return pause(Math.min(left, Math.random() * Math.min(plan.retryJitter, 10)), plan.signal);
+      const delay = Math.min(left, splitBackoff(round.heldTtl, plan.retryJitter, this.#splits++));
+      // A holder that still has some nodes announces its release there: wake on it.
+      if (this.#notifier?.listening) {
+        return this.#notifier.wait(delay, this.#seenNotifications, plan.signal);
+      }
+      return pause(delay, plan.signal);
     }
+    // A round that ended early on a holder's nodes may not show the split: keep the count
+    // while there is a holder.
+    if (round.heldTtl < 0) this.#splits = 0;
     if (round.heldTtl >= 0) {
       if (this.#notifier === undefined) {
         this.#notifier = new ReleaseNotifier(this.#ctx.nodes, plan.resources);
@@ -313,6 +322,30 @@ class Acquisition {
     }
     return new LockAcquisitionError(resources, this.#attempts, outcomes);
   }
+}
+
+/** Below this, a split vote's holder ttl is taken as a lock about to expire; see splitBackoff. */
+const SPLIT_EXPIRY_WINDOW = 50;
+/** Doublings of the split-vote backoff, at most (about 64× its first pause). */
+const SPLIT_DOUBLINGS = 6;
+
+/**
+ * The pause after a split vote (some nodes granted, too few), `splits` being how many split
+ * votes came just before this one.
+ *
+ * A holder whose keys expire a few ms apart on different nodes (they were set a few ms apart)
+ * shows a small ttl where it still holds: wait that out rather than spin through attempts that
+ * each win only the nodes where it has expired. Otherwise the first split is most likely a
+ * contender that set its keys at the same moment and will win or roll back within a round trip:
+ * back off a little, at random, to desynchronise. Splits that repeat mean a holder missing
+ * from some nodes (one restarted, or a key evicted): back off exponentially, never past the
+ * holder's ttl.
+ */
+function splitBackoff(heldTtl: number, retryJitter: number, splits: number): number {
+  if (heldTtl >= 0 && heldTtl < SPLIT_EXPIRY_WINDOW) return heldTtl + 1;
+  const backoff =
+    (1 + Math.random() * Math.min(retryJitter, 10)) * 2 ** Math.min(splits, SPLIT_DOUBLINGS);
+  return heldTtl >= 0 ? Math.min(backoff, heldTtl + 1) : backoff;
 }
 
 /** Acquires a lock; see {@link Acquisition}. */
