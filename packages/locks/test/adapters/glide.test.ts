@@ -1,0 +1,4 @@
+import { describeBehaviour } from "./behaviour.js";
+import { glide } from "./kinds.js";
+
+describeBehaviour(glide);

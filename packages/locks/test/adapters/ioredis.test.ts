@@ -1,0 +1,4 @@
+import { describeBehaviour } from "./behaviour.js";
+import { ioredis } from "./kinds.js";
+
+describeBehaviour(ioredis);

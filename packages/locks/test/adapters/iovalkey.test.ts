@@ -1,0 +1,4 @@
+import { describeBehaviour } from "./behaviour.js";
+import { iovalkey } from "./kinds.js";
+
+describeBehaviour(iovalkey);

@@ -1,0 +1,4 @@
+import { describeBehaviour } from "./behaviour.js";
+import { nodeRedis } from "./kinds.js";
+
+describeBehaviour(nodeRedis);
