@@ -1,0 +1,38 @@
+// `pnpm test:chaos [--minutes N] [--seed S] [--workers W] [--kinds a,b] [--dir D]`: a chaos run
+// of N minutes (default 1), its report, and exit code 1 on any violation.
+import { parseArgs } from "node:util";
+import { formatReport } from "./checker.js";
+import { type FaultKind, faultKinds } from "./nemesis.js";
+import { runChaos } from "./run.js";
+
+const { values } = parseArgs({
+  options: {
+    minutes: { type: "string", default: "1" },
+    seed: { type: "string" },
+    workers: { type: "string" },
+    kinds: { type: "string" },
+    dir: { type: "string" },
+  },
+});
+const minutes = Number(values.minutes);
+if (!(minutes > 0)) throw new Error("--minutes must be a positive number");
+const kinds = values.kinds?.split(",") as FaultKind[] | undefined;
+const unknown = kinds?.filter((k) => !faultKinds.includes(k));
+if (unknown !== undefined && unknown.length > 0) {
+  throw new Error(`unknown fault kinds: ${unknown.join(", ")} (known: ${faultKinds.join(", ")})`);
+}
+
+console.log(`chaos: ${minutes} min of faults…`);
+const result = await runChaos({
+  durationMs: minutes * 60_000,
+  seed: values.seed === undefined ? undefined : Number(values.seed),
+  workers: values.workers === undefined ? undefined : Number(values.workers),
+  kinds,
+  dir: values.dir,
+});
+console.log(`seed: ${result.seed} (replay the faults with --seed ${result.seed})`);
+console.log(`logs: ${result.dir}`);
+console.log(`duration: ${(result.elapsedMs / 1000).toFixed(1)} s`);
+console.log(formatReport(result.report));
+for (const error of result.workerErrors) console.log(`worker error: ${error}`);
+process.exitCode = result.report.violations.length > 0 || result.workerErrors.length > 0 ? 1 : 0;

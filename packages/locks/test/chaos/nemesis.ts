@@ -1,0 +1,186 @@
+import { readFileSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
+import { clockRateWrapper, type RedisServer } from "@quorum-locks/redis-servers";
+import type { LinkProxy } from "./proxy.js";
+import type { Random } from "./random.js";
+import { type FaultRecord, now } from "./records.js";
+
+export const faultKinds = [
+  "kill-restart",
+  "pause-node",
+  "delay-link",
+  "cut-link",
+  "skew-clock",
+  "pause-worker",
+] as const;
+export type FaultKind = (typeof faultKinds)[number];
+
+/** A worker process the nemesis may pause. */
+export interface WorkerProcess {
+  readonly name: string;
+  readonly pid: number;
+}
+
+export interface NemesisOptions {
+  readonly servers: readonly RedisServer[];
+  /** One per server, in the same order: the clients' only way to it. */
+  readonly proxies: readonly LinkProxy[];
+  readonly workers: readonly WorkerProcess[];
+  readonly random: Random;
+  readonly kinds: readonly FaultKind[];
+  /** The workers' lock ttl: paused workers stay paused longer than this. */
+  readonly ttl: number;
+  /**
+   * Least time a killed node stays down before it restarts empty. Without restart quarantine
+   * on the clients it must be at least the ttl: a node that forgot a lock and came back at once
+   * could hand it out again (Redlock's known weak spot, "delayed restarts" in its description).
+   */
+  readonly restartDelay: number;
+  /** Clock rates for skewed nodes; above 1 they must stay within the drift budget. */
+  readonly clockRates: readonly number[];
+  readonly log: (fault: FaultRecord) => void;
+}
+
+function isStopped(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).startsWith("T");
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Injects one fault at a time, each on a minority of the nodes (or on one worker), heals it,
+ * rests a moment, and goes on until the time is up. Every kind comes once per round, in an
+ * order, on targets and for durations drawn from a seeded random source.
+ */
+export class Nemesis {
+  readonly #o: NemesisOptions;
+  readonly #minority: number;
+  #workerPauses = 0;
+
+  constructor(options: NemesisOptions) {
+    this.#o = options;
+    this.#minority = Math.floor((options.servers.length - 1) / 2);
+  }
+
+  /** Injects faults for `durationMs`; the fault under way when time is up is finished and healed. */
+  async run(durationMs: number): Promise<void> {
+    const deadline = performance.now() + durationMs;
+    let round: FaultKind[] = [];
+    while (performance.now() < deadline) {
+      if (round.length === 0) round = this.#o.random.sample(this.#o.kinds, this.#o.kinds.length);
+      await this.#inject(round.shift() as FaultKind);
+      await sleep(this.#o.random.int(100, 600));
+    }
+  }
+
+  async #inject(kind: FaultKind): Promise<void> {
+    const r = this.#o.random;
+    const start = now();
+    const nodes = r.sample(
+      this.#o.servers.map((_, i) => i),
+      r.int(1, this.#minority),
+    );
+    const record = (targets: readonly (string | number)[], detail: string) => {
+      this.#o.log({ type: "fault", kind, targets: targets.map(String), detail, start, end: now() });
+    };
+    switch (kind) {
+      case "kill-restart": {
+        const down = Math.max(r.int(200, 2_000), this.#o.restartDelay);
+        await this.#restart(nodes, down, undefined);
+        record(nodes, `down ${down} ms, restarted empty`);
+        return;
+      }
+      case "pause-node": {
+        const ms = r.int(200, 3_000);
+        for (const i of nodes) this.#server(i).pause();
+        await sleep(ms);
+        for (const i of nodes) this.#server(i).resume();
+        record(nodes, `SIGSTOP for ${ms} ms`);
+        return;
+      }
+      case "delay-link": {
+        const delay = r.int(20, 800);
+        const ms = r.int(1_000, 3_000);
+        await this.#link(nodes, { kind: "delay", ms: delay }, ms);
+        record(nodes, `+${delay} ms each way for ${ms} ms`);
+        return;
+      }
+      case "cut-link": {
+        const mode = r.pick(["reset", "blackhole"] as const);
+        const ms = r.int(500, 3_000);
+        await this.#link(nodes, { kind: mode }, ms);
+        record(nodes, `${mode} for ${ms} ms`);
+        return;
+      }
+      case "skew-clock": {
+        const rate = r.pick(this.#o.clockRates);
+        const ms = r.int(2_000, 5_000);
+        await this.#restart(nodes, this.#o.restartDelay, clockRateWrapper(rate));
+        await sleep(ms);
+        await this.#restart(nodes, this.#o.restartDelay, []);
+        record(nodes, `clock rate x${rate} for ${ms} ms`);
+        return;
+      }
+      case "pause-worker": {
+        const worker = r.pick(this.#o.workers);
+        // Every other pause hits between a worker's check and its write, the case fencing is for.
+        const anywhere = this.#workerPauses++ % 2 === 1;
+        const extra = r.int(300, 1_000);
+        if (anywhere) {
+          process.kill(worker.pid, "SIGSTOP");
+        } else if (!(await this.#pauseAtWrite(worker))) {
+          return; // it held no lock for 5 s: nothing happened, nothing to count
+        }
+        await sleep(this.#o.ttl + extra);
+        process.kill(worker.pid, "SIGCONT");
+        const where = anywhere ? "at a random moment" : "between its check and its write";
+        record([worker.name], `stopped ${where} for ttl + ${extra} ms`);
+        return;
+      }
+    }
+  }
+
+  /** Asks the worker to stop itself at its next write; true once it has. */
+  async #pauseAtWrite(worker: WorkerProcess): Promise<boolean> {
+    process.kill(worker.pid, "SIGUSR2");
+    const deadline = performance.now() + 5_000;
+    while (performance.now() < deadline) {
+      if (isStopped(worker.pid)) return true;
+      await sleep(10);
+    }
+    process.kill(worker.pid, "SIGUSR1");
+    await sleep(50);
+    return isStopped(worker.pid);
+  }
+
+  async #restart(
+    nodes: readonly number[],
+    down: number,
+    wrapper: readonly string[] | undefined,
+  ): Promise<void> {
+    await Promise.all(nodes.map((i) => this.#server(i).kill()));
+    await sleep(down);
+    await Promise.all(nodes.map((i) => this.#server(i).start(wrapper)));
+  }
+
+  async #link(nodes: readonly number[], state: Parameters<LinkProxy["set"]>[0], ms: number) {
+    for (const i of nodes) this.#proxy(i).set(state);
+    await sleep(ms);
+    for (const i of nodes) this.#proxy(i).set({ kind: "ok" });
+  }
+
+  #server(i: number): RedisServer {
+    const server = this.#o.servers[i];
+    if (server === undefined) throw new Error(`no server ${i}`);
+    return server;
+  }
+
+  #proxy(i: number): LinkProxy {
+    const proxy = this.#o.proxies[i];
+    if (proxy === undefined) throw new Error(`no proxy ${i}`);
+    return proxy;
+  }
+}

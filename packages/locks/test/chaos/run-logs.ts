@@ -1,0 +1,22 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { RunLogs } from "./checker.js";
+import { type FaultRecord, parseRecords, type StoreEntry, type WorkerRecord } from "./records.js";
+
+/** File names inside a run directory. */
+export const runFiles = {
+  meta: "meta.json",
+  faults: "faults.jsonl",
+  store: "store.jsonl",
+  worker: (name: string) => `worker-${name}.jsonl`,
+};
+
+/** Reads the logs a chaos run left in `dir`. */
+export function readRunLogs(dir: string): RunLogs {
+  const read = (name: string) => readFileSync(join(dir, name), "utf8");
+  const workers = readdirSync(dir)
+    .filter((f) => f.startsWith("worker-") && f.endsWith(".jsonl"))
+    .flatMap((f) => parseRecords<WorkerRecord>(read(f)));
+  const store = parseRecords<StoreEntry>(read(runFiles.store));
+  return { workers, faults: parseRecords<FaultRecord>(read(runFiles.faults)), store };
+}

@@ -1,0 +1,111 @@
+// A chaos worker: takes the contended lock again and again; while it believes it holds it, it
+// checks lock.isHeld() and writes to the fenced store, several times. It logs each hold's window
+// and each write (see test/chaos/records.ts). SIGUSR2 asks it to pause itself (SIGSTOP) at its
+// next write, between the check and the write: the worst moment for a GC pause. SIGUSR1 takes
+// the request back; SIGTERM finishes the current hold and exits.
+import { appendFileSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
+import { createClient } from "redis";
+import { type Lock, Redlock } from "../../src/index.js";
+import { fencedWrite } from "../chaos/fenced-store.js";
+import { formatRecord, type HoldRecord, msToNs, now, type WorkerRecord } from "../chaos/records.js";
+import type { WorkerConfig } from "../chaos/worker-config.js";
+
+const config = JSON.parse(process.argv[2] ?? "{}") as WorkerConfig;
+const log = (record: WorkerRecord) => {
+  appendFileSync(config.log, `${formatRecord(record)}\n`);
+};
+
+const stop = new AbortController();
+const stopping = () => stop.signal.aborted;
+let pauseRequested = false;
+process.on("SIGTERM", () => {
+  stop.abort();
+});
+process.on("SIGUSR2", () => {
+  pauseRequested = true;
+});
+process.on("SIGUSR1", () => {
+  pauseRequested = false;
+});
+
+const redlock = new Redlock(config.urls, config.redlock);
+redlock.on("nodeError", () => undefined);
+const store = createClient({ url: config.storeUrl });
+store.on("error", () => undefined);
+await store.connect();
+process.stdout.write("ready\n");
+
+async function criticalSection(lock: Lock, seq: number, validEnd: bigint): Promise<void> {
+  // With `fencing: true` the store rejects a writer whose token is older than one it has seen.
+  const token = lock.fencingToken;
+  for (let n = 0; n < config.writes; n++) {
+    const checkedAt = now();
+    if (!lock.isHeld()) return;
+    if (pauseRequested) {
+      pauseRequested = false;
+      log({ type: "gc-pause", owner: config.owner, seq, at: now() });
+      process.kill(process.pid, "SIGSTOP"); // until the nemesis sends SIGCONT
+    }
+    const sentAt = now();
+    const writer = `${config.owner}:${seq}:${n}`;
+    const accepted = await fencedWrite(store, token, writer);
+    log({ type: "write", owner: config.owner, seq, writer, token, checkedAt, sentAt, accepted });
+    if (sentAt > validEnd) return; // it learnt nothing new: a real client would stop here too
+    await sleep(Math.floor(Math.random() * 15));
+  }
+}
+
+/**
+ * The lock's validity end on the shared clock: `remaining` added to a clock reading taken right
+ * after it (so never early). A pause between the two readings would push it late, so they are
+ * taken again until they sit within a millisecond of each other.
+ */
+function validityEnd(lock: Lock): bigint {
+  for (;;) {
+    const before = now();
+    const remaining = lock.remaining;
+    const after = now();
+    if (remaining === 0) return before; // over already, no later than this
+    if (after - before < 1_000_000n) return after + msToNs(remaining);
+  }
+}
+
+let seq = 0;
+let acquireFailures = 0;
+let releaseFailures = 0;
+while (!stopping()) {
+  let lock: Lock;
+  try {
+    lock = await redlock.acquire(config.resource, config.ttl, {
+      timeout: 5_000,
+      signal: stop.signal,
+    });
+  } catch {
+    if (!stopping()) acquireFailures++;
+    continue;
+  }
+  const start = now();
+  const validEnd = validityEnd(lock);
+  seq++;
+  await criticalSection(lock, seq, validEnd);
+  const releasedAt = now();
+  await lock.release().catch(() => {
+    releaseFailures++;
+  });
+  const hold: HoldRecord = {
+    type: "hold",
+    owner: config.owner,
+    seq,
+    start,
+    end: releasedAt < validEnd ? releasedAt : validEnd,
+    validEnd,
+    releasedAt,
+    token: lock.fencingToken,
+    attempts: lock.attempts,
+  };
+  log(hold);
+}
+log({ type: "summary", owner: config.owner, acquireFailures, releaseFailures });
+await redlock.quit();
+await store.close();
