@@ -37,8 +37,10 @@ if (!existsSync(join(root, "node_modules", ".modules.yaml"))) {
 }
 
 if (process.argv.includes("--build")) {
-  const built = join(pkg, "dist", "index.js");
-  if (!existsSync(built) || statSync(built).mtimeMs < newestMtime(join(pkg, "src"))) {
+  // The library and the `quorum-locks` command (whose tests run the built file).
+  const built = ["index.js", "cli.js"].map((f) => join(pkg, "dist", f));
+  const sources = newestMtime(join(pkg, "src"));
+  if (built.some((f) => !existsSync(f) || statSync(f).mtimeMs < sources)) {
     console.log("quorum-locks: building the library…");
     pnpm(["--filter", "quorum-locks", "build"]);
   }
