@@ -1,3 +1,5 @@
+import type { StampedeResult } from "./scenarios/stampede.js";
+
 /** Everything one bench run measured; written to bench/results/latest.json. */
 export interface Results {
   mode: "quick" | "full";
@@ -30,7 +32,7 @@ export interface Results {
   /** throughput with 2 of 5 nodes paused, and its ratio to the healthy figure. */
   degraded: Record<string, { cyclesPerSec: number; ratio: number } | { stalled: true }>;
   /** 1,000 concurrent callers on a cold key whose fetcher takes 50 ms. */
-  stampede: { callers: number; fetchMs: number; fetcherRuns: number; p99Ms: number } | undefined;
+  stampede: ({ callers: number; fetchMs: number } & StampedeResult) | undefined;
   memory: { cycles: number; heapGrowthMb: number; timersLeft: number } | undefined;
   fencingCost: { cyclesPerSec: number; ratio: number } | undefined;
   targets: { id: string; target: string; value: string; pass: boolean }[];

@@ -34,6 +34,7 @@ const config = quick
       waitWindowMs: 2_000,
       fairMs: 2_000,
       memoryCycles: 50_000,
+      stampedeRounds: 3,
     }
   : {
       rounds: 5,
@@ -43,6 +44,7 @@ const config = quick
       waitWindowMs: 5_000,
       fairMs: 8_000,
       memoryCycles: 1_000_000,
+      stampedeRounds: 9,
     };
 
 /** Peers and floors measured in every throughput, latency, handoff and waiting scenario. */
@@ -51,6 +53,7 @@ const field = [
   // Right after ours in every round, so that each round's ratio to the floor compares
   // measurements taken moments apart on this noisy machine.
   "raw node-redis (floor)",
+  "quorum-locks (fenced)",
   "node-redlock",
   "@sesamecare-oss/redlock",
   "redis-semaphore",
@@ -59,7 +62,9 @@ const field = [
 ];
 const OURS = "quorum-locks";
 const FLOOR = "raw node-redis (floor)";
-const lockers = field.filter((n) => !n.startsWith("raw"));
+const FENCED = "quorum-locks (fenced)";
+// The fenced variant is measured for throughput and latency only: what fencing costs.
+const lockers = field.filter((n) => !n.startsWith("raw") && n !== FENCED);
 const fairField = quick
   ? ["quorum-locks", "quorum-locks (fair)"]
   : ["quorum-locks", "quorum-locks (fair)", ...lockers.slice(1)];
@@ -140,6 +145,11 @@ try {
       log(
         `${name.padEnd(26)} ${median(values).toFixed(0).padStart(7)} cycles/s  (${values.map((v) => v.toFixed(0)).join(", ")})`,
       );
+    }
+    const fenced = results.throughput[FENCED]?.cyclesPerSec;
+    const plain = results.throughput[OURS]?.cyclesPerSec;
+    if (fenced !== undefined && plain !== undefined) {
+      results.fencingCost = { cyclesPerSec: fenced, ratio: fenced / plain };
     }
     const ours = rounds.get(OURS) ?? [];
     results.paired.throughput = ours.map((v, r) => v / (rounds.get(FLOOR)?.[r] ?? Number.NaN));
@@ -276,15 +286,21 @@ try {
   }
 
   if (wanted("stampede")) {
-    log("\n# stampede: 1,000 concurrent callers over 4 managers, cold key, 50 ms fetcher");
+    const rounds = config.stampedeRounds;
+    log(
+      `\n# stampede: 1,000 concurrent callers over 4 managers, cold key, 50 ms fetcher, ${rounds} keys`,
+    );
     const r = await stampede(urls, {
       callers: 1_000,
       managers: 4,
       fetchMs: 50,
+      rounds,
       key: "stampede:cold",
     });
-    results.stampede = { callers: 1_000, fetchMs: 50, fetcherRuns: r.fetcherRuns, p99Ms: r.p99Ms };
-    log(`fetcher runs ${r.fetcherRuns}, caller p99 ${r.p99Ms.toFixed(1)} ms`);
+    results.stampede = { callers: 1_000, fetchMs: 50, ...r };
+    log(
+      `fetcher runs ≤ ${r.fetcherRuns} per key, caller p99 median ${r.p99Ms.toFixed(1)} ms (bursts: ${r.p99sMs.map((v) => v.toFixed(1)).join(", ")})`,
+    );
     await flush();
   }
 

@@ -4,7 +4,8 @@ import { versionOf } from "./versions.js";
 
 function quorumLocksWith(name: string, options: RedlockOptions): ContenderFactory {
   return (urls) => {
-    const redlock = new Redlock(urls, { retryCount: -1, ...options });
+    // The bench's nodes were started a moment ago: no restart quarantine.
+    const redlock = new Redlock(urls, { retryCount: -1, restartQuarantine: 0, ...options });
     return Promise.resolve({
       name,
       version: versionOf("quorum-locks"),
@@ -20,3 +21,5 @@ function quorumLocksWith(name: string, options: RedlockOptions): ContenderFactor
 export const quorumLocks = quorumLocksWith("quorum-locks", {});
 /** FIFO mode: waiters queue on the nodes. */
 export const quorumLocksFair = quorumLocksWith("quorum-locks (fair)", { fair: true });
+/** Fencing tokens: a counter per resource, and a second round trip when nodes disagree. */
+export const quorumLocksFenced = quorumLocksWith("quorum-locks (fenced)", { fencing: true });

@@ -38,7 +38,7 @@ export function markdown(r: Results): string {
     const s = r.stampede;
     lines.push(
       "",
-      `Stampede (quorum-locks): ${s.callers} concurrent callers on a cold key, fetcher ${s.fetchMs} ms: ${s.fetcherRuns} fetcher run(s), caller p99 ${s.p99Ms.toFixed(1)} ms.`,
+      `Stampede (quorum-locks): ${s.callers} concurrent callers on a cold key, fetcher ${s.fetchMs} ms: at most ${s.fetcherRuns} fetcher run(s) per key; caller p99 ${s.p99Ms.toFixed(1)} ms (median of ${s.p99sMs.length} bursts on fresh keys; worst ${Math.max(...s.p99sMs).toFixed(1)} ms).`,
     );
   }
   if (r.memory !== undefined) {
