@@ -4,7 +4,16 @@ import globals from "globals";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["**/dist/**", "docs/api/**", "**/coverage/**", "**/node_modules/**", "**/*.lua"] },
+  {
+    ignores: [
+      "**/dist/**",
+      "**/.tmp/**",
+      "docs/api/**",
+      "**/coverage/**",
+      "**/node_modules/**",
+      "**/*.lua",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {

@@ -36,7 +36,7 @@ export class MemoryCacheStore implements CacheStore {
     }
     const now = Date.now();
     const generation = Math.max(current + 1, now);
-    this.#store(key, {
+    const entry: CacheEntry = {
       payload: write.payload,
       generation,
       writtenAt: now,
@@ -44,8 +44,9 @@ export class MemoryCacheStore implements CacheStore {
       staleUntil: now + write.staleTtl,
       errorUntil: 0,
       fetchDuration: write.fetchDuration,
-    });
-    this.#notify(key, { kind: "written", generation });
+    };
+    this.#store(key, entry);
+    this.#notify(key, { kind: "written", generation, entry });
     return Promise.resolve(generation);
   }
 

@@ -73,6 +73,7 @@ export class RedisCacheStore implements CacheStore {
         String(Math.ceil(write.staleTtl)),
         String(Math.round(write.fetchDuration)),
         key,
+        write.payload.length <= INLINE_NOTICE_LIMIT ? "1" : "",
       ],
     );
     if (!Array.isArray(reply)) throw new Error("unexpected reply from cache-write");
@@ -98,7 +99,7 @@ export class RedisCacheStore implements CacheStore {
 
   listen(key: string, listener: (notice: CacheNotice) => void): Promise<() => void> {
     return this.#node.channels.listen(key, (message) => {
-      const notice = parseNotice(message);
+      const notice = parseNotice(message, Date.now());
       if (notice !== undefined) listener(notice);
     });
   }
@@ -131,6 +132,12 @@ export class RedisCacheStore implements CacheStore {
     return withTimeout(promise, this.#timeout, `cache server ${this.#node.label} timed out`);
   }
 }
+
+/**
+ * Values up to this many characters travel with the write's notice, so that a burst of waiters
+ * in other processes is served without reading the key again; larger ones are read.
+ */
+const INLINE_NOTICE_LIMIT = 16_384;
 
 /** Rejects with `message` when `promise` has not settled within `ms`. */
 export function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {

@@ -3,7 +3,7 @@ import type { Lock } from "../redlock/lock.js";
 import { quorumOf } from "../redlock/validity.js";
 import { CacheFetchError, CacheValueError, FetchFailed, valueTimeout } from "./errors.js";
 import type { Serializer } from "./serializer.js";
-import { detachable, type Flight, SingleFlight } from "./single-flight.js";
+import { type Flight, SingleFlight } from "./single-flight.js";
 import type { CacheEntry, CacheNotice, CacheStore } from "./store.js";
 
 /** Computes the value to cache; `signal` aborts if the refresh lock is lost meanwhile. */
@@ -76,7 +76,10 @@ const neverAborted = new AbortController().signal;
  */
 export class StampedeProtection {
   readonly #deps: StampedeDeps;
-  readonly #flights = new SingleFlight<Result>();
+  readonly #flights = new SingleFlight<Result, StampedePlan>({
+    timeout: (plan) => valueTimeout(plan.key, plan.timeout),
+    abort: (plan, reason) => new LockAbortedError([plan.key], reason),
+  });
   readonly #reads = new Map<string, Promise<CacheEntry | undefined>>();
 
   constructor(deps: StampedeDeps) {
@@ -113,7 +116,7 @@ export class StampedeProtection {
       return this.#decode<T>(entry.payload);
     }
     counters.misses++;
-    return this.#wait(plan, fetcher, entry);
+    return await this.#wait(plan, fetcher, entry);
   }
 
   /** Refreshes the value now (once across processes) and returns the new one. */
@@ -146,17 +149,13 @@ export class StampedeProtection {
     const deadline = started + plan.timeout;
     try {
       for (;;) {
-        const flight = this.#flights.join(plan.dataKey, deadline, (f) =>
-          this.#fly(plan, fetcher, seen?.generation ?? 0, f),
-        );
-        try {
-          const result = await detachable(
-            flight.promise,
-            Math.max(0, deadline - performance.now()),
-            plan.signal,
-            () => valueTimeout(plan.key, plan.timeout),
-            (reason) => new LockAbortedError([plan.key], reason),
+        const flight =
+          this.#flights.find(plan.dataKey, deadline) ??
+          this.#flights.start(plan.dataKey, deadline, (f) =>
+            this.#fly(plan, fetcher, seen?.generation ?? 0, f),
           );
+        try {
+          const result = await flight.wait(plan, deadline, plan.signal);
           if (result.stale) this.#deps.counters.staleServed++;
           return this.#decode<T>(result.payload);
         } catch (error) {
@@ -179,13 +178,17 @@ export class StampedeProtection {
 
   /** A refresh nobody waits for: it tries once and gives up if another process is at it. */
   #background<T>(plan: StampedePlan, fetcher: Fetcher<T>, seen: number): void {
-    const flight = this.#flights.join(plan.dataKey, performance.now(), (f) =>
-      this.#fly(plan, fetcher, seen, f),
-    );
-    flight.promise.catch(noop);
+    const now = performance.now();
+    if (this.#flights.find(plan.dataKey, now) !== undefined) return;
+    this.#flights.start(plan.dataKey, now, (f) => this.#fly(plan, fetcher, seen, f));
   }
 
-  async #fly<T>(plan: StampedePlan, fetcher: Fetcher<T>, seen: number, flight: Flight<Result>) {
+  async #fly<T>(
+    plan: StampedePlan,
+    fetcher: Fetcher<T>,
+    seen: number,
+    flight: Flight<Result, StampedePlan>,
+  ) {
     const waiter = new NoticeWaiter();
     let listening: Promise<() => void> | undefined;
     try {
@@ -222,7 +225,7 @@ export class StampedeProtection {
   /** Sleeps until a notice, the holder's ttl or the fallback interval; then looks again. */
   async #sleep(
     plan: StampedePlan,
-    flight: Flight<Result>,
+    flight: Flight<Result, StampedePlan>,
     waiter: NoticeWaiter,
     error: LockAcquisitionError,
     seen: number,
@@ -234,6 +237,11 @@ export class StampedeProtection {
     await waiter.wait(Math.min(left, holderGone, this.#deps.fallbackInterval));
     const failure = waiter.takeFailure();
     if (failure !== undefined) throw new CacheFetchError(plan.key, failure);
+    // The writer's notice carried the value: no need to read it back.
+    const written = waiter.takeEntry();
+    if (written !== undefined && isFreshSince(written, seen)) {
+      return { payload: written.payload, stale: false };
+    }
     return this.#freshSince(plan, seen);
   }
 
@@ -375,11 +383,13 @@ class FlightExpired extends Error {
 /** Collects notices for one flight; a notice that arrives between sleeps ends the next one at once. */
 class NoticeWaiter {
   #failure: string | undefined;
+  #entry: CacheEntry | undefined;
   #pending = false;
   #wake: (() => void) | undefined;
 
   notify(notice: CacheNotice): void {
     if (notice.kind === "failed") this.#failure = notice.message;
+    else this.#entry = notice.entry;
     this.#pending = true;
     this.#wake?.();
   }
@@ -406,6 +416,13 @@ class NoticeWaiter {
     const failure = this.#failure;
     this.#failure = undefined;
     return failure;
+  }
+
+  /** The entry the last written notice carried, if it did. */
+  takeEntry(): CacheEntry | undefined {
+    const entry = this.#entry;
+    this.#entry = undefined;
+    return entry;
   }
 }
 

@@ -56,16 +56,47 @@ export interface CacheWrite {
   readonly fetchDuration: number;
 }
 
-/** What listeners of a key hear: a new value was written, or a refresh failed. */
+/**
+ * What listeners of a key hear: a new value was written, or a refresh failed. A written notice
+ * may carry the entry itself (stores do so for small values), so that waiters need not read it.
+ */
 export type CacheNotice =
-  | { readonly kind: "written"; readonly generation: number }
+  | { readonly kind: "written"; readonly generation: number; readonly entry?: CacheEntry }
   | { readonly kind: "failed"; readonly message: string };
 
-/** Reads a notice published by the cache scripts: "w:<generation>" or "e:<message>". */
-export function parseNotice(message: string): CacheNotice | undefined {
+/**
+ * Reads a notice published by the cache scripts: "w:<generation>", "e:<message>", or
+ * "v:<generation>:<fresh ms>:<stale ms>:<fetch ms>:<payload>" for a value small enough to send
+ * along (its windows counted from `now`, when it arrived).
+ */
+export function parseNotice(message: string, now: number): CacheNotice | undefined {
+  if (message.startsWith("v:")) return inlineNotice(message, now);
   if (message.startsWith("w:")) return { kind: "written", generation: Number(message.slice(2)) };
   if (message.startsWith("e:")) return { kind: "failed", message: message.slice(2) };
   return undefined;
+}
+
+function inlineNotice(message: string, now: number): CacheNotice | undefined {
+  const fields: number[] = [];
+  let start = 2;
+  for (let i = 0; i < 4; i++) {
+    const end = message.indexOf(":", start);
+    if (end < 0) return undefined;
+    fields.push(Number(message.slice(start, end)));
+    start = end + 1;
+  }
+  const [generation = NaN, fresh = NaN, stale = NaN, fetchDuration = NaN] = fields;
+  if (!fields.every(Number.isFinite)) return undefined;
+  const entry: CacheEntry = {
+    payload: message.slice(start),
+    generation,
+    writtenAt: now,
+    freshUntil: now + fresh,
+    staleUntil: now + stale,
+    errorUntil: 0,
+    fetchDuration,
+  };
+  return { kind: "written", generation, entry };
 }
 
 /** Whether `value` looks like a CacheStore (has its methods). */

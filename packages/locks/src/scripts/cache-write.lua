@@ -9,7 +9,9 @@
   ARGV[3]  fresh for, in ms (a positive integer)
   ARGV[4]  servable stale for, in ms from now (at least ARGV[3]); the key expires then
   ARGV[5]  how long the fetch took, in ms (for probabilistic early refresh)
-  ARGV[6]  the channel to publish "w:<generation>" on; empty for none
+  ARGV[6]  the channel to publish the notice on; empty for none
+  ARGV[7]  "1" to publish the value with the notice:
+           "v:<generation>:<ARGV[3]>:<ARGV[4]>:<ARGV[5]>:<ARGV[1]>"; else "w:<generation>"
 
   Returns {1, generation} when written; {0, current generation} when the entry changed since the
   writer read it (a newer value is there), and then nothing was changed.
@@ -27,6 +29,11 @@ redis.call('HSET', KEYS[1], 'v', ARGV[1], 'g', generation, 't', now,
   'f', now + tonumber(ARGV[3]), 's', now + tonumber(ARGV[4]), 'd', ARGV[5])
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
 if ARGV[6] ~= '' then
-  redis.call('PUBLISH', ARGV[6], 'w:' .. generation)
+  if ARGV[7] == '1' then
+    redis.call('PUBLISH', ARGV[6], table.concat(
+      {'v', generation, ARGV[3], ARGV[4], ARGV[5], ARGV[1]}, ':'))
+  else
+    redis.call('PUBLISH', ARGV[6], 'w:' .. generation)
+  end
 end
 return {1, generation}

@@ -6,6 +6,7 @@ import {
   LockAbortedError,
   LockAcquisitionError,
   LockTimeoutError,
+  RedisCacheStore,
 } from "../../src/index.js";
 import { deferred, gatedFetcher } from "../fixtures/deferred.js";
 import { useManagers, waitFor } from "../fixtures/managers.js";
@@ -172,6 +173,62 @@ describe("protectCacheStampede in one process", () => {
     gated.open();
     expect(await staying).toBe("shared");
     expect(gated.runs).toBe(1);
+  });
+
+  test("callers with their own timeouts give up one by one; the others still get the value", async () => {
+    const manager = env.manager();
+    const gated = gatedFetcher(() => "late");
+    const outcomes: unknown[] = [];
+    const call = (timeout: number) =>
+      manager.protectCacheStampede("own-timeouts", gated.fetcher, { timeout }).then(
+        (value) => outcomes.push({ timeout, value }),
+        (error: unknown) => outcomes.push({ timeout, error }),
+      );
+    const calls = [call(150), call(50), call(30_000)];
+    await waitFor(() => outcomes.length === 2);
+    expect(outcomes).toEqual([
+      { timeout: 50, error: expect.any(LockTimeoutError) as unknown },
+      { timeout: 150, error: expect.any(LockTimeoutError) as unknown },
+    ]);
+    gated.open();
+    await Promise.all(calls);
+    expect(outcomes[2]).toEqual({ timeout: 30_000, value: "late" });
+    expect(gated.runs).toBe(1);
+  });
+
+  test.each([
+    ["a small value comes with the writer's notice: the waiter does not read it back", 1, 2],
+    ["a large value is read back after the notice", 20_000, 3],
+  ])("%s", async (_, size, reads) => {
+    class CountingStore extends RedisCacheStore {
+      reads = 0;
+      override async get(key: string) {
+        this.reads++;
+        return super.get(key);
+      }
+    }
+    const store = new CountingStore(env.nodes.urls[0] ?? "");
+    try {
+      const writer = env.manager();
+      const waiter = env.manager({ cache: store });
+      const gated = gatedFetcher(() => ":".repeat(size)); // colons: the notice is colon-separated
+      const written = writer.protectCacheStampede("notice", gated.fetcher);
+      await waitFor(() => gated.runs === 1);
+      const waiting = waiter.protectCacheStampede("notice", gated.fetcher);
+      // The waiter looked, lost the lock, listens, and looked again: now it sleeps.
+      const inspector = await env.nodes.inspect(0);
+      await waitFor(
+        async () =>
+          store.reads === 2 && (await inspector.pubSubNumSub("cache:notice"))["cache:notice"] === 1,
+      );
+      gated.open();
+      expect(await waiting).toHaveLength(size);
+      expect(await written).toHaveLength(size);
+      expect(store.reads).toBe(reads);
+      expect(gated.runs).toBe(1);
+    } finally {
+      await store.close();
+    }
   });
 
   test("a slow fetcher does not overwrite a newer value (guarded write)", async () => {
