@@ -24,7 +24,10 @@ export function evaluateTargets(r: Results): Target[] {
   };
   const tp = (name: string) => r.throughput[name]?.cyclesPerSec;
   const ours = tp(OURS);
-  const peers = Object.keys(r.throughput).filter((n) => n !== OURS && !n.startsWith("raw"));
+  // Peers are the other libraries: not the raw floors, nor our own variants (fenced, fair).
+  const peers = Object.keys(r.throughput).filter(
+    (n) => !n.startsWith(OURS) && !n.startsWith("raw"),
+  );
   const bestPeer = Math.max(...peers.map((n) => tp(n) ?? 0));
   const vsRedlock = ratio(ours, tp("node-redlock"));
   add("throughput/node-redlock", "≥ 3× node-redlock", vsRedlock, vsRedlock >= 3, x(vsRedlock));
