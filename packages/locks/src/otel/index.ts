@@ -112,16 +112,28 @@ export function instrumentRedlock(
     span.end(end);
   };
 
+  /** The attributes every span has: what was locked, by whom, and how it ended. */
+  const about = (
+    e: { readonly resources: readonly string[]; readonly lockId?: string },
+    outcome: string,
+    more: Attributes,
+  ): Attributes => {
+    const attributes: Attributes = { [A.resources]: [...e.resources], [A.outcome]: outcome };
+    if (e.lockId !== undefined) attributes[A.lockId] = e.lockId;
+    return Object.assign(attributes, more);
+  };
+
   const listeners: { [K in keyof RedlockEvents]?: Listener<K> } = {
     acquired: (e) => {
-      record(otelNames.spans.acquire, e.duration, {
-        [A.resources]: [...e.resources],
-        [A.lockId]: e.lockId,
-        [A.outcome]: "acquired",
-        [A.attempts]: e.attempts,
-        [A.granted]: e.granted,
-        [A.contended]: e.contended,
-      });
+      record(
+        otelNames.spans.acquire,
+        e.duration,
+        about(e, "acquired", {
+          [A.attempts]: e.attempts,
+          [A.granted]: e.granted,
+          [A.contended]: e.contended,
+        }),
+      );
       acquireDuration.record(e.duration, { [A.outcome]: "acquired" });
       if (e.contended) contention.add(1, { [A.outcome]: "acquired" });
     },
@@ -129,12 +141,7 @@ export function instrumentRedlock(
       record(
         otelNames.spans.acquire,
         e.duration,
-        {
-          [A.resources]: [...e.resources],
-          [A.outcome]: e.outcome,
-          [A.attempts]: e.attempts,
-          [A.contended]: e.contended,
-        },
+        about(e, e.outcome, { [A.attempts]: e.attempts, [A.contended]: e.contended }),
         e.error,
       );
       acquireDuration.record(e.duration, { [A.outcome]: e.outcome });
@@ -142,43 +149,22 @@ export function instrumentRedlock(
       if (e.contended) contention.add(1, { [A.outcome]: e.outcome });
     },
     extended: (e) => {
-      record(otelNames.spans.extend, e.duration, {
-        [A.resources]: [...e.resources],
-        [A.lockId]: e.lockId,
-        [A.outcome]: "extended",
-        [A.ttl]: e.ttl,
-        [A.granted]: e.granted,
-      });
-    },
-    extendFailed: (e) => {
-      const outcome = e.lost ? "lost" : "failed";
       record(
         otelNames.spans.extend,
         e.duration,
-        {
-          [A.resources]: [...e.resources],
-          [A.lockId]: e.lockId,
-          [A.outcome]: outcome,
-          [A.ttl]: e.ttl,
-        },
-        e.error,
+        about(e, "extended", { [A.ttl]: e.ttl, [A.granted]: e.granted }),
       );
+    },
+    extendFailed: (e) => {
+      const outcome = e.lost ? "lost" : "failed";
+      record(otelNames.spans.extend, e.duration, about(e, outcome, { [A.ttl]: e.ttl }), e.error);
       failures.add(1, { [A.operation]: "extend", [A.outcome]: outcome });
     },
     released: (e) => {
-      record(otelNames.spans.release, e.duration, {
-        [A.resources]: [...e.resources],
-        [A.lockId]: e.lockId,
-        [A.outcome]: "released",
-      });
+      record(otelNames.spans.release, e.duration, about(e, "released", {}));
     },
     releaseFailed: (e) => {
-      record(
-        otelNames.spans.release,
-        e.duration,
-        { [A.resources]: [...e.resources], [A.lockId]: e.lockId, [A.outcome]: "failed" },
-        e.error,
-      );
+      record(otelNames.spans.release, e.duration, about(e, "failed", {}), e.error);
       failures.add(1, { [A.operation]: "release", [A.outcome]: "failed" });
     },
     lost: () => {
