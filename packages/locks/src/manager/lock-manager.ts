@@ -11,7 +11,7 @@ import {
   LockTimeoutError,
 } from "../errors/index.js";
 import { resourceName } from "../options/fields.js";
-import { parseOrThrow } from "../options/parse.js";
+import { isMemoized, parseOrThrow } from "../options/parse.js";
 import type { Lock } from "../redlock/lock.js";
 import { Redlock } from "../redlock/redlock.js";
 import { Watchdog } from "../redlock/watchdog.js";
@@ -67,6 +67,8 @@ export interface LockManagerEvents {
 }
 
 const nameSchema = resourceName();
+/** Keys whose stampede plan is kept per options object (a burst's key among them). */
+const STAMPEDE_PLANS_PER_OPTIONS = 64;
 const functionSchema = z.custom<(...args: never[]) => unknown>((v) => typeof v === "function", {
   error: "must be a function",
 });
@@ -98,6 +100,8 @@ export class LockManager extends EventEmitter<LockManagerEvents> {
   readonly redlock: Redlock;
   readonly #stats = new Statistics();
   readonly #reentrancy = new Reentrancy();
+  /** Stampede plans by (memoized) options, then by key. */
+  readonly #stampedePlans = new WeakMap<object, Map<string, StampedePlan>>();
   readonly #info: LockInfoRecorder;
   readonly #store: CacheStore;
   readonly #ownsStore: boolean;
@@ -473,6 +477,19 @@ export class LockManager extends EventEmitter<LockManagerEvents> {
     if (typeof fetcher !== "function") parseOrThrow(functionSchema, fetcher, "fetcher");
     const o = parseOrThrow(cacheOptionsSchema, options, "options");
     this.#assertOpen();
+    // The same key with the same options (a burst of callers): the same plan, built once.
+    if (!isMemoized(o)) return this.#buildStampedePlan(k, o);
+    let plans = this.#stampedePlans.get(o);
+    if (plans === undefined) this.#stampedePlans.set(o, (plans = new Map<string, StampedePlan>()));
+    let plan = plans.get(k);
+    if (plan === undefined) {
+      if (plans.size >= STAMPEDE_PLANS_PER_OPTIONS) plans.clear();
+      plans.set(k, (plan = this.#buildStampedePlan(k, o)));
+    }
+    return plan;
+  }
+
+  #buildStampedePlan(k: string, o: z.output<typeof cacheOptionsSchema>): StampedePlan {
     const d = this.options;
     const ttl = o.ttl ?? DEFAULT_CACHE_TTL;
     return {

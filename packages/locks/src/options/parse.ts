@@ -24,8 +24,15 @@ export function parseOrThrow<S extends z.ZodType>(
   value: unknown,
   prefix = "",
 ): z.output<S> {
-  const key = memoKey(value);
-  const memo = key === undefined ? undefined : memoOf(schema);
+  let memo: Map<string, unknown> | undefined;
+  let key: string | undefined;
+  if (typeof value === "string") {
+    // The string itself is the key: no allocation, and its hash is kept once computed.
+    if (value.length <= MEMO_STRING_LENGTH) [memo, key] = [memosOf(schema).strings, value];
+  } else {
+    key = objectKey(value);
+    if (key !== undefined) memo = memosOf(schema).objects;
+  }
   if (memo !== undefined && key !== undefined) {
     const known = memo.get(key);
     if (known !== undefined) return known as z.output<S>;
@@ -47,25 +54,25 @@ export function parseOrThrow<S extends z.ZodType>(
 // likewise for a short string (a lock or cache key asked for again and again).
 // Only valid options are kept: a bad one is reported afresh each time.
 const MEMO_SIZE = 64;
-const memos = new WeakMap<z.ZodType, Map<string, unknown>>();
-
-function memoOf(schema: z.ZodType): Map<string, unknown> {
-  let memo = memos.get(schema);
-  if (memo === undefined) memos.set(schema, (memo = new Map<string, unknown>()));
-  return memo;
-}
-
 /** Strings up to this long are remembered (longer ones are rare and would bloat the memo). */
 const MEMO_STRING_LENGTH = 256;
 
-/**
- * A key naming a short string, or a plain object's contents; undefined for anything else
- * (and for an object whose fields are not all primitives).
- */
-function memoKey(value: unknown): string | undefined {
-  if (typeof value === "string") {
-    return value.length <= MEMO_STRING_LENGTH ? `string\u0000${value}` : undefined;
-  }
+interface Memos {
+  /** Outputs by objectKey() of the input. */
+  readonly objects: Map<string, unknown>;
+  /** Outputs by the input string. */
+  readonly strings: Map<string, unknown>;
+}
+const memos = new WeakMap<z.ZodType, Memos>();
+
+function memosOf(schema: z.ZodType): Memos {
+  let memo = memos.get(schema);
+  if (memo === undefined) memos.set(schema, (memo = { objects: new Map(), strings: new Map() }));
+  return memo;
+}
+
+/** A key naming a plain object's contents; undefined for anything else, or for an object whose fields are not all primitives. */
+function objectKey(value: unknown): string | undefined {
   if (typeof value !== "object" || value === null) return undefined;
   if (Object.getPrototypeOf(value) !== Object.prototype) return undefined;
   let key = "";
@@ -77,4 +84,12 @@ function memoKey(value: unknown): string | undefined {
     key += `${name}\u0000${type}\u0000${String(v)}\u0000`;
   }
   return key;
+}
+
+/**
+ * Whether `parsed` came out of the memo (or will be handed out again for equal input): such
+ * outputs are frozen, and a caller may keep what it derives from them by their identity.
+ */
+export function isMemoized(parsed: object): boolean {
+  return Object.isFrozen(parsed);
 }

@@ -231,6 +231,31 @@ describe("protectCacheStampede in one process", () => {
     }
   });
 
+  test("each call gets its own key's and options' plan, however often they repeat", async () => {
+    // Plans are kept per (memoized options, key): a mix-up would cache under the wrong key or ttl.
+    const manager = env.manager();
+    const calls = [
+      ["plan:a", { ttl: 5_000 }],
+      ["plan:b", { ttl: 5_000 }],
+      ["plan:a", { ttl: 5_000 }],
+      ["plan:c", { ttl: 60_000 }],
+      ["plan:d", { ttl: 60_000, signal: new AbortController().signal }],
+    ] as const;
+    for (const [key, options] of calls) {
+      expect(await manager.protectCacheStampede(key, () => key, options)).toBe(key);
+    }
+    const node = await env.nodes.inspect(0);
+    const ttls = await Promise.all(["a", "b", "c", "d"].map((k) => node.pTTL(`cache:plan:${k}`)));
+    // The entry lives ttl × 5 (its stale window).
+    expect(ttls.map((t) => (t > 25_000 ? "long" : t > 0 ? "short" : "none"))).toEqual([
+      "short",
+      "short",
+      "long",
+      "long",
+    ]);
+    expect(manager.getStatistics().cache).toMatchObject({ hits: 1, fetcherRuns: 4 });
+  });
+
   test("a slow fetcher does not overwrite a newer value (guarded write)", async () => {
     const manager = env.manager();
     const gate = deferred();
