@@ -223,8 +223,11 @@ try {
         windowMs: config.waitWindowMs,
         prefix: "waiting",
       });
-      results.waitingCost[name] = r;
-      log(`${name.padEnd(26)} ${r.toFixed(2)} commands/s/node`);
+      results.waitingCost[name] = r.perNodePerSecond;
+      const sent = r.commands.map(([command, n]) => `${command} ${n}`).join(", ");
+      log(
+        `${name.padEnd(26)} ${r.perNodePerSecond.toFixed(2)} commands/s/node${sent === "" ? "" : ` (${sent})`}`,
+      );
       await Promise.all([holder.close(), waiter.close()]);
     }
     await flush();

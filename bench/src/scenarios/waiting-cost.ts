@@ -2,18 +2,30 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { createClient } from "redis";
 import type { Contender } from "../contenders/index.js";
 
-/** Total commands processed by a node so far (INFO commandstats). */
-async function commandsOn(url: string): Promise<number> {
+/** Calls per command processed by a node so far (INFO commandstats). */
+async function commandsOn(url: string): Promise<Map<string, number>> {
   const client = createClient({ url });
   await client.connect();
   try {
     const stats = await client.info("commandstats");
-    let total = 0;
-    for (const match of stats.matchAll(/calls=(\d+)/g)) total += Number(match[1]);
-    return total;
+    const calls = new Map<string, number>();
+    for (const match of stats.matchAll(/cmdstat_([\w|]+):calls=(\d+)/g)) {
+      calls.set(match[1] ?? "", Number(match[2]));
+    }
+    return calls;
   } finally {
     client.destroy();
   }
+}
+
+/** The commands' calls between two snapshots, busiest first; the counting INFO left out. */
+function callsBetween(before: Map<string, number>, after: Map<string, number>) {
+  const calls: [string, number][] = [];
+  for (const [name, n] of after) {
+    const delta = n - (before.get(name) ?? 0) - (name === "info" ? 1 : 0);
+    if (delta > 0) calls.push([name, delta]);
+  }
+  return calls.sort((a, b) => b[1] - a[1]);
 }
 
 /**
@@ -26,7 +38,7 @@ export async function waitingCost(
   waiter: Contender,
   urls: readonly string[],
   { windowMs, prefix }: { windowMs: number; prefix: string },
-): Promise<number> {
+): Promise<{ perNodePerSecond: number; commands: [string, number][] }> {
   const key = `${prefix}:long-held`;
   const release = await holder.acquire(key, 60_000, 1_000);
   const waiting = waiter.acquire(key, 60_000, 120_000).catch(() => undefined);
@@ -36,10 +48,16 @@ export async function waitingCost(
   await sleep(windowMs);
   const after = await Promise.all(urls.map(commandsOn));
   const seconds = (performance.now() - started) / 1_000;
-  // Each INFO call itself counts once on each node: subtract it.
-  const perNode = after.map((a, i) => (a - (before[i] ?? 0) - 1) / seconds);
+  const calls = after.map((a, i) => callsBetween(before[i] ?? new Map<string, number>(), a));
   await release();
   const releaseWaiter = await waiting;
   if (releaseWaiter !== undefined) await releaseWaiter();
-  return perNode.reduce((a, b) => a + b, 0) / perNode.length;
+  const total = calls.flat().reduce((sum, [, n]) => sum + n, 0);
+  // Which commands they were, summed over the nodes: a figure above zero says what was sent.
+  const byCommand = new Map<string, number>();
+  for (const [name, n] of calls.flat()) byCommand.set(name, (byCommand.get(name) ?? 0) + n);
+  return {
+    perNodePerSecond: total / urls.length / seconds,
+    commands: [...byCommand].sort((a, b) => b[1] - a[1]),
+  };
 }
