@@ -27,13 +27,17 @@ const wanted = (scenario: string) => only === undefined || only.has(scenario);
 
 const config = quick
   ? {
-      rounds: 3,
-      tpMs: 1_000,
+      // Under a minute in all: short windows, fewer samples.
+      rounds: 2,
+      tpMs: 500,
       latencyCycles: 500,
-      handoffSamples: 8,
-      waitWindowMs: 2_000,
-      fairMs: 2_000,
-      memoryCycles: 50_000,
+      handoffSamples: 5,
+      waitWindowMs: 600,
+      waitSettleMs: 300,
+      fairMs: 1_000,
+      stallMs: 1_200,
+      warmMs: 150,
+      memoryCycles: 30_000,
       stampedeRounds: 3,
     }
   : {
@@ -42,7 +46,10 @@ const config = quick
       latencyCycles: 3_000,
       handoffSamples: 40,
       waitWindowMs: 5_000,
+      waitSettleMs: 1_000,
+      warmMs: 300,
       fairMs: 8_000,
+      stallMs: 3_000,
       memoryCycles: 1_000_000,
       stampedeRounds: 9,
     };
@@ -128,7 +135,7 @@ try {
   if (wanted("throughput")) {
     log("\n# throughput: 64 concurrent, distinct keys (alternating rounds, median)");
     for (const c of instances)
-      await throughput(c, { workers: 64, durationMs: 300, prefix: "warm" });
+      await throughput(c, { workers: 64, durationMs: config.warmMs, prefix: "warm" });
     const rounds = new Map<string, number[]>();
     for (let r = 0; r < config.rounds; r++) {
       for (const c of instances) {
@@ -221,6 +228,7 @@ try {
       const [holder, waiter] = [await make(name), await make(name)];
       const r = await waitingCost(holder, waiter, urls, {
         windowMs: config.waitWindowMs,
+        settleMs: config.waitSettleMs,
         prefix: "waiting",
       });
       results.waitingCost[name] = r.perNodePerSecond;
@@ -242,17 +250,22 @@ try {
     )) {
       const healthy = results.throughput[name]?.cyclesPerSec;
       const c = await make(name);
-      await throughput(c, { workers: 64, durationMs: 300, prefix: "dwarm" });
+      await throughput(c, { workers: 64, durationMs: config.warmMs, prefix: "dwarm" });
       const [a, b] = [nodes.servers[1], nodes.servers[3]];
       a?.pause();
       b?.pause();
       try {
-        await throughput(c, { workers: 64, durationMs: 1_000, prefix: "dsettle", stallMs: 3_000 });
+        await throughput(c, {
+          workers: 64,
+          durationMs: config.stallMs / 3,
+          prefix: "dsettle",
+          stallMs: config.stallMs,
+        });
         const value = await throughput(c, {
           workers: 64,
           durationMs: config.tpMs,
           prefix: "degraded",
-          stallMs: 3_000,
+          stallMs: config.stallMs,
         });
         const ratio = healthy === undefined ? Number.NaN : value / healthy;
         results.degraded[name] = { cyclesPerSec: value, ratio };

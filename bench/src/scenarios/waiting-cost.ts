@@ -31,18 +31,18 @@ function callsBetween(before: Map<string, number>, after: Map<string, number>) {
 /**
  * A waiter blocked on a lock held for a long time (the holder keeps it for 60 s): commands per
  * second per node that the waiter sends, counted by the nodes themselves over `windowMs`.
- * The first second of waiting is left out, so that subscriptions and first attempts don't count.
+ * The first `settleMs` of waiting are left out, so that subscriptions and first attempts don't count.
  */
 export async function waitingCost(
   holder: Contender,
   waiter: Contender,
   urls: readonly string[],
-  { windowMs, prefix }: { windowMs: number; prefix: string },
+  { windowMs, settleMs, prefix }: { windowMs: number; settleMs: number; prefix: string },
 ): Promise<{ perNodePerSecond: number; commands: [string, number][] }> {
   const key = `${prefix}:long-held`;
   const release = await holder.acquire(key, 60_000, 1_000);
   const waiting = waiter.acquire(key, 60_000, 120_000).catch(() => undefined);
-  await sleep(1_000);
+  await sleep(settleMs);
   const before = await Promise.all(urls.map(commandsOn));
   const started = performance.now();
   await sleep(windowMs);
