@@ -148,14 +148,17 @@ export class Flight<T, C> {
   readonly #expire = (): void => {
     const now = performance.now();
     let next = Infinity;
+    const expired: Waiter<T, C>[] = [];
     for (const waiter of this.#waiters) {
-      if (waiter.deadline <= now) {
-        this.#waiters.delete(waiter);
-        waiter.stopListening?.();
-        waiter.reject(this.#errors.timeout(waiter.caller));
-      } else if (waiter.deadline < next) {
-        next = waiter.deadline;
-      }
+      if (waiter.deadline <= now) expired.push(waiter);
+      else if (waiter.deadline < next) next = waiter.deadline;
+    }
+    // Earliest deadline first, even when a stalled event loop finds several due at once.
+    expired.sort((a, b) => a.deadline - b.deadline);
+    for (const waiter of expired) {
+      this.#waiters.delete(waiter);
+      waiter.stopListening?.();
+      waiter.reject(this.#errors.timeout(waiter.caller));
     }
     this.#timerAt = Infinity;
     this.#timer = undefined;
