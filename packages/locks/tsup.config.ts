@@ -9,15 +9,32 @@ const common = {
 } as const;
 
 // Two builds run side by side: the library, and the `quorum-locks` command (ESM only, its
-// shebang kept by tsup, which also makes it executable). The library's clean spares the command.
+// shebang kept by tsup, which also makes it executable). The build script empties dist/ first:
+// the builds run side by side, so none of them may clean it.
+// `quorum-locks/otel` is its own entry: only its users load @opentelemetry/api.
+const entry = { index: "src/index.ts", otel: "src/otel/index.ts" };
+
+// p-retry (and its own dependency) are ESM only. Required from CommonJS they would go through
+// Node's require(esm), which is missing before Node 20.19 and, where present, hands esbuild's
+// interop a namespace whose `default` is not the function. The CommonJS build carries its own
+// copy instead, so `require("quorum-locks")` works on every Node the package admits.
+const esmOnlyDependencies = ["p-retry", "is-network-error"];
+
 export default defineConfig([
   {
     ...common,
-    // `quorum-locks/otel` is its own entry: only its users load @opentelemetry/api.
-    entry: { index: "src/index.ts", otel: "src/otel/index.ts" },
-    format: ["esm", "cjs"],
+    entry,
+    format: ["esm"],
     dts: true,
-    clean: ["!cli.js", "!cli.js.map"],
+    clean: false,
+  },
+  {
+    ...common,
+    entry,
+    format: ["cjs"],
+    dts: true,
+    clean: false,
+    noExternal: esmOnlyDependencies,
   },
   {
     ...common,
