@@ -6,8 +6,10 @@ export type { IoRedisClient } from "./client/ioredis.js";
 export type { GlideClient } from "./client/glide.js";
 export type { NodeRedisCluster, NodeRedisSentinel } from "./client/node-redis-routed.js";
 export {
+  type AcquisitionDetails,
   type ConfigIssue,
   DeadlockError,
+  type FailureReason,
   LockAbortedError,
   LockAcquisitionError,
   LockConfigError,

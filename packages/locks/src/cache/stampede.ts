@@ -198,7 +198,10 @@ export class StampedeProtection {
           lock = await this.#deps.tryLock(plan.lockKey, plan.lockTtl);
         } catch (error) {
           if (!(error instanceof LockAcquisitionError)) throw error;
-          if (quorumUnreachable(error)) return await this.#degrade(plan, fetcher, seen, error);
+          // Only a real outage degrades: a held or split lock means another process refreshes.
+          if (error.reason === "unavailable") {
+            return await this.#degrade(plan, fetcher, seen, error);
+          }
           // Another process refreshes the key: listen first, then look, so no write is missed.
           listening ??= this.#deps.store
             .listen(plan.dataKey, (notice) => {
@@ -429,14 +432,6 @@ class NoticeWaiter {
 /** A value written after the generation `seen` and still fresh: what a waiter waits for. */
 function isFreshSince(entry: CacheEntry, seen: number): boolean {
   return entry.generation !== seen && Date.now() < entry.freshUntil;
-}
-
-/** True when node errors and timeouts alone rule out a quorum: the locks are unavailable. */
-function quorumUnreachable(error: LockAcquisitionError): boolean {
-  const n = error.nodes.length;
-  if (n === 0) return false;
-  const failed = error.nodes.filter((o) => o.status === "error" || o.status === "timeout").length;
-  return failed > n - quorumOf(n);
 }
 
 /**

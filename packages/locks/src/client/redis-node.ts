@@ -1,5 +1,5 @@
 import type { Clock } from "../redlock/clock.js";
-import type { LuaScript } from "../scripts/index.js";
+import { type LuaScript, scripts } from "../scripts/index.js";
 import { INFO_SERVER, parseServerInfo } from "./server-info.js";
 
 /** Receives one node's reply in a round; `index` is the node's position. */
@@ -26,6 +26,11 @@ export interface RestartWatch {
   onRestart(node: RedisNode, runId: string): void;
   /** INFO could not be read (an ACL without +info, ...): the node counts as long up. */
   onInfoError(node: RedisNode, error: unknown): void;
+  /**
+   * The key of the node's marker (scripts/marker-open.lua), checked against the server's run_id
+   * on each new connection; undefined when the quarantine is off.
+   */
+  readonly marker: string | undefined;
 }
 
 /**
@@ -62,6 +67,12 @@ export class RedisNode {
   upSince = -Infinity;
   /** The server process' run_id, once read. */
   runId: string | undefined;
+  /**
+   * Monotonic ms since when this client distrusts the node's data: it saw a new server process
+   * behind the connection (a restart, a replica that took over), or the node's marker was
+   * written by another process. -Infinity when never.
+   */
+  distrustedSince = -Infinity;
   readonly #restarts: RestartWatch | undefined;
   /** The INFO of the current connection, until it is read. */
   #info: Promise<void> | undefined;
@@ -200,7 +211,11 @@ export class RedisNode {
     return this.#loaded.has(script.sha) ? evalshaArgs : evalSource(script, evalshaArgs);
   }
 
-  /** Sends `INFO server` on the new connection and learns the server's uptime and run_id. */
+  /**
+   * Sends `INFO server` on the new connection and learns the server's uptime and run_id; then,
+   * with the quarantine on, checks the node's marker against that run_id (marker-check.lua).
+   * Replies on this connection are held back until both are read.
+   */
   #readInfo(watch: RestartWatch, now: number): void {
     const info: Promise<void> = this.#send(INFO_SERVER, now)
       .then(
@@ -209,17 +224,22 @@ export class RedisNode {
           const server = parseServerInfo(reply);
           if (server === undefined) {
             watch.onInfoError(this, new Error("INFO server has no run_id or uptime_in_seconds"));
-            return;
+            return undefined;
           }
           // uptime_in_seconds is a difference of whole seconds of the server's clock: the
           // server may have started up to a second later than it says.
           const up = Math.max(0, server.uptimeSeconds - 1) * 1_000;
-          this.upSince = watch.clock.monotonic() - up;
+          const at = watch.clock.monotonic();
+          this.upSince = at - up;
           const previous = this.runId;
           this.runId = server.runId;
           if (previous !== undefined && previous !== server.runId) {
+            this.distrustedSince = at;
             watch.onRestart(this, server.runId);
+          } else if (watch.marker !== undefined && this.adapter.cluster !== true) {
+            return this.#checkMarker(watch, watch.marker, server.runId);
           }
+          return undefined;
         },
         (error: unknown) => {
           this.#answered();
@@ -230,6 +250,25 @@ export class RedisNode {
         if (this.#info === info) this.#info = undefined;
       });
     this.#info = info;
+  }
+
+  /** marker-check.lua: a marker written by another server process makes the node distrusted. */
+  #checkMarker(watch: RestartWatch, marker: string, runId: string): Promise<void> {
+    const script = scripts.markerCheck;
+    const args = evalshaArgs(script, [marker], [runId]);
+    return this.#send(evalSource(script, args), performance.now()).then(
+      (reply) => {
+        this.#answered();
+        if (reply === 1) {
+          this.distrustedSince = watch.clock.monotonic();
+          watch.onRestart(this, runId);
+        }
+      },
+      (error: unknown) => {
+        this.#answered();
+        watch.onInfoError(this, error);
+      },
+    );
   }
 
   #send(args: readonly string[], now: number): Promise<unknown> {

@@ -16,7 +16,24 @@ export type NodeOutcome =
   /** No reply within the per-node command timeout. */
   | { readonly node: string; readonly status: "timeout" }
   /** Not answered yet when the outcome was already certain (a quorum could no longer be reached). */
-  | { readonly node: string; readonly status: "pending" };
+  | { readonly node: string; readonly status: "pending" }
+  /**
+   * The node granted, but lost its data too recently to count (restart, flush, failover: the
+   * restart quarantine); its votes count again in `ms`.
+   */
+  | { readonly node: string; readonly status: "quarantined"; readonly ms: number };
+
+/**
+ * Why an acquisition did not get its lock, judged once where its last round ended:
+ * - `held`: another owner holds it on enough nodes to block a quorum;
+ * - `split`: the votes split between owners, none with a quorum (contenders racing, or a
+ *   holder missing from some nodes);
+ * - `quarantined`: a quorum granted, but some of those nodes lost their data too recently to
+ *   count (see the nodes' `quarantined` outcomes for when they count again);
+ * - `unavailable`: failed nodes (errors, timeouts, unresponsive) alone rule out a quorum, or
+ *   the nodes took the whole validity to grant.
+ */
+export type FailureReason = "held" | "split" | "unavailable" | "quarantined";
 
 const MAX_NAME_IN_MESSAGE = 80;
 
@@ -44,6 +61,8 @@ function describeOutcome(o: NodeOutcome): string {
       return `${o.node} timed out`;
     case "pending":
       return `${o.node} not needed`;
+    case "quarantined":
+      return `${o.node} lost its data recently: its votes count in ${o.ms} ms (restartQuarantine)`;
   }
 }
 
@@ -51,11 +70,41 @@ function describeOutcomes(nodes: readonly NodeOutcome[]): string {
   return nodes.length === 0 ? "" : ` (${nodes.map(describeOutcome).join("; ")})`;
 }
 
-function describeFailure(nodes: readonly NodeOutcome[]): string {
+function describeFailure(nodes: readonly NodeOutcome[], reason: FailureReason): string {
   const granted = nodes.filter((o) => o.status === "granted").length;
-  return granted > nodes.length / 2
-    ? "a quorum granted it, but its validity (ttl − elapsed − drift) ran out first"
-    : "quorum not reached";
+  if (granted > nodes.length / 2) {
+    return "a quorum granted it, but its validity (ttl − elapsed − drift) ran out first";
+  }
+  switch (reason) {
+    case "held":
+      return "held by another owner";
+    case "split":
+      return "quorum not reached (votes split)";
+    case "quarantined":
+      return "quorum not reached: nodes that lost their data recently do not count yet";
+    case "unavailable":
+      return "quorum not reached: too few nodes available";
+  }
+}
+
+/** The reason of an error built without one (by code outside an acquisition's rounds). */
+function reasonOf(nodes: readonly NodeOutcome[]): FailureReason {
+  const n = nodes.length;
+  const quorum = Math.floor(n / 2) + 1;
+  const count = (status: NodeOutcome["status"]) => nodes.filter((o) => o.status === status).length;
+  if (count("held") > n - quorum) return "held";
+  const quarantined = count("quarantined");
+  if (quarantined > 0 && count("granted") + quarantined >= quorum) return "quarantined";
+  if (count("held") > 0 || count("granted") > 0) return "split";
+  return "unavailable";
+}
+
+/** What an acquisition error may be told besides its nodes' outcomes. */
+export interface AcquisitionDetails {
+  /** Why the lock was not had (computed from the outcomes when not given). */
+  readonly reason?: FailureReason | undefined;
+  /** Replaces the default message. */
+  readonly message?: string | undefined;
 }
 
 /** The root of every error thrown by quorum-locks. */
@@ -89,24 +138,30 @@ export class LockConfigError extends LockError {
   }
 }
 
-/** A quorum of nodes did not grant the lock. `nodes` holds each node's last outcome. */
+/**
+ * A quorum of nodes did not grant the lock. `nodes` holds each node's last outcome, `reason`
+ * says why in one word.
+ */
 export class LockAcquisitionError extends LockError {
   readonly resources: readonly string[];
   readonly attempts: number;
   readonly nodes: readonly NodeOutcome[];
+  readonly reason: FailureReason;
   constructor(
     resources: readonly string[],
     attempts: number,
     nodes: readonly NodeOutcome[],
-    message?: string,
+    details: AcquisitionDetails = {},
   ) {
+    const reason = details.reason ?? reasonOf(nodes);
     super(
-      message ??
-        `Could not acquire lock on ${describeResources(resources)} after ${attempts} attempt${attempts === 1 ? "" : "s"}: ${describeFailure(nodes)}${describeOutcomes(nodes)}`,
+      details.message ??
+        `Could not acquire lock on ${describeResources(resources)} after ${attempts} attempt${attempts === 1 ? "" : "s"}: ${describeFailure(nodes, reason)}${describeOutcomes(nodes)}`,
     );
     this.resources = resources;
     this.attempts = attempts;
     this.nodes = nodes;
+    this.reason = reason;
   }
 }
 
@@ -118,13 +173,12 @@ export class LockTimeoutError extends LockAcquisitionError {
     timeout: number,
     attempts: number,
     nodes: readonly NodeOutcome[],
+    reason?: FailureReason,
   ) {
-    super(
-      resources,
-      attempts,
-      nodes,
-      `Timed out after ${timeout} ms waiting for lock on ${describeResources(resources)} (${attempts} attempt${attempts === 1 ? "" : "s"})${describeOutcomes(nodes)}`,
-    );
+    super(resources, attempts, nodes, {
+      reason,
+      message: `Timed out after ${timeout} ms waiting for lock on ${describeResources(resources)} (${attempts} attempt${attempts === 1 ? "" : "s"})${describeOutcomes(nodes)}`,
+    });
     this.timeout = timeout;
   }
 }

@@ -3,6 +3,7 @@ import type { Lock } from "../redlock/lock.js";
 import { ttlMilliseconds } from "../options/fields.js";
 import { parseOrThrow } from "../options/parse.js";
 import type { Watchdog } from "../redlock/watchdog.js";
+import { timerDelay } from "../redlock/timer.js";
 
 /** What a handle tells its manager. */
 export interface HandleHooks {
@@ -148,11 +149,11 @@ export class LockHandle implements AsyncDisposable {
     const check = () => {
       if (this.#released) return;
       if (lock.isHeld()) {
-        this.#expiryTimer = setTimeout(check, Math.max(1, lock.remaining)).unref();
+        this.#expiryTimer = setTimeout(check, timerDelay(Math.max(1, lock.remaining))).unref();
       } else {
         controller.abort(new LockExpiredError(lock.resources, lock.expiration));
       }
     };
-    this.#expiryTimer = setTimeout(check, Math.max(1, lock.remaining)).unref();
+    this.#expiryTimer = setTimeout(check, timerDelay(Math.max(1, lock.remaining))).unref();
   }
 }

@@ -38,24 +38,6 @@ import {
 import { Reentrancy } from "./reentrancy.js";
 import { type ManagerStatistics, Statistics } from "./statistics.js";
 
-/**
- * One try at a lock, except that a split vote (processes racing for a free lock, each granted by
- * a minority of nodes, nobody by a quorum) is tried again after a short random pause: no process
- * holds the lock then, so giving up would leave a refresh to nobody.
- */
-async function splitTolerantTry(attempt: () => Promise<Lock>, tries = 5): Promise<Lock> {
-  for (let i = 1; ; i++) {
-    try {
-      return await attempt();
-    } catch (error) {
-      const split =
-        error instanceof LockAcquisitionError && error.nodes.some((o) => o.status === "granted");
-      if (!split || i >= tries) throw error;
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 5));
-    }
-  }
-}
-
 /** Events of a {@link LockManager}. Payloads never contain credentials. */
 export interface LockManagerEvents {
   /** A client the manager created reported an error (connection refused, reset, ...). */
@@ -155,9 +137,13 @@ export class LockManager extends EventEmitter<LockManagerEvents> {
         this.#stats.waits.record(ms);
       },
       tryLock: async (lockKey, ttl) => {
-        const lock = await splitTolerantTry(() =>
-          this.redlock.acquire(lockKey, ttl, { timeout: 0 }),
-        );
+        // One attempt (split votes among racing processes are tried again by acquire). The
+        // refresh lock only saves duplicate fetches: quarantined nodes count, so that a cold
+        // key right after nodes lost their data is still fetched once across processes.
+        const lock = await this.redlock.acquire(lockKey, ttl, {
+          timeout: 0,
+          countQuarantined: true,
+        });
         this.#stats.locks.acquisitions++;
         return lock;
       },

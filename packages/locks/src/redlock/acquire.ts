@@ -18,6 +18,7 @@ import { readAcquire, readAcquireFenced, readCount } from "./replies.js";
 import { mayHold, type ReplyReader, Round } from "./round.js";
 import { newToken } from "./token.js";
 import { clockDrift } from "./validity.js";
+import { markerKey } from "./quarantine.js";
 
 /** One acquisition, with options already validated and defaults applied. */
 export interface AcquirePlan {
@@ -32,11 +33,15 @@ export interface AcquirePlan {
   readonly fair: boolean;
   /** Hand out a fencing token with the lock (not with `fair`). */
   readonly fencing: boolean;
+  /** Count the grants of quarantined nodes (efficiency locks: a second holder costs only work). */
+  readonly countQuarantined: boolean;
 }
 
 /** A failed attempt; p-retry retries on it. Carries the round for the final error. */
 class AttemptFailed extends Error {
   readonly round: Round;
+  /** Decided once, before the wait that follows it (p-retry asks shouldRetry after the wait). */
+  retry = false;
   constructor(round: Round) {
     super("quorum not reached");
     this.round = round;
@@ -49,6 +54,15 @@ const ACQUIRE_OPTIONS = {
   earlyFailure: true,
   quarantine: true,
 };
+const EFFICIENCY_OPTIONS = { ...ACQUIRE_OPTIONS, quarantine: false };
+
+/**
+ * Split votes in a row tried again by a call that makes a single attempt (`timeout: 0`,
+ * `retryCount: 0`) when every node answered: most likely nobody holds the lock then, racing
+ * contenders merely set their keys at the same moment, and giving up would leave the lock to
+ * nobody (a cache refresh lock, say).
+ */
+const SINGLE_ATTEMPT_SPLITS = 4;
 const ROLLBACK_OPTIONS = { skipUnresponsive: false, earlyFailure: false };
 
 /**
@@ -66,10 +80,22 @@ class Acquisition {
   readonly #plan: AcquirePlan;
   readonly #token = newToken();
   readonly #script: LuaScript;
-  readonly #args: string[];
+  readonly #keys: readonly string[];
+  readonly #argv: readonly string[];
+  /** The script's arguments, for the quarantine's arguments they were built with. */
+  #args: string[] = [];
+  #argsFor: readonly [string, string] | undefined;
   readonly #read: ReplyReader = readAcquire;
   readonly #drift: number;
+  /** When the call gives up (monotonic ms); -Infinity for a single attempt. */
   readonly #deadline: number;
+  /** When the caller's timeout runs out (LockTimeoutError from then on). */
+  readonly #timeoutAt: number;
+  /** The longest wait for a holder: retryDelay + retryJitter without a timeout. */
+  readonly #waitCap: number;
+  /** Retries that waited for a holder or for failed nodes (retryCount bounds them). */
+  readonly #retryBudget: number;
+  #retries = 0;
   #attempts = 0;
   #startedAt = 0;
   /** Some attempt found a resource held by another owner (for the events). */
@@ -78,36 +104,62 @@ class Acquisition {
   #seenNotifications = 0;
   /** Split votes in a row, just before the current attempt (see splitBackoff). */
   #splits = 0;
+  /** Split votes tried again by a single-attempt call (see SINGLE_ATTEMPT_SPLITS). */
+  #singleSplits = 0;
 
   constructor(ctx: QuorumContext, plan: AcquirePlan) {
     this.#ctx = ctx;
     this.#plan = plan;
+    const first = plan.resources[0] as string;
+    const marker = markerKey(first, ctx.clustered);
     if (plan.fair) {
-      const resource = plan.resources[0] as string;
       this.#script = scripts.fairAcquire;
-      this.#args = evalshaArgs(
-        scripts.fairAcquire,
-        [resource, ...fairQueueKeys(resource)],
-        [
-          this.#token,
-          String(plan.ttl),
-          String(ctx.clock.wall()),
-          String(Math.max(1_000, 2 * (plan.retryDelay + plan.retryJitter))),
-        ],
-      );
+      this.#keys = [first, ...fairQueueKeys(first), marker];
+      this.#argv = [
+        this.#token,
+        String(plan.ttl),
+        String(ctx.clock.wall()),
+        String(Math.max(1_000, 2 * (plan.retryDelay + plan.retryJitter))),
+      ];
     } else if (plan.fencing) {
       this.#script = scripts.acquireFenced;
       this.#read = readAcquireFenced;
-      this.#args = evalshaArgs(scripts.acquireFenced, fencedKeys(plan.resources), [
-        this.#token,
-        String(plan.ttl),
-      ]);
+      this.#keys = [...fencedKeys(plan.resources), marker];
+      this.#argv = [this.#token, String(plan.ttl)];
     } else {
       this.#script = scripts.acquire;
-      this.#args = evalshaArgs(scripts.acquire, plan.resources, [this.#token, String(plan.ttl)]);
+      this.#keys = [...plan.resources, marker];
+      this.#argv = [this.#token, String(plan.ttl)];
     }
     this.#drift = clockDrift(plan.ttl, ctx.driftFactor);
-    this.#deadline = plan.timeout === undefined ? Infinity : performance.now() + plan.timeout;
+    const single = plan.retryCount === 0 || plan.timeout === 0;
+    const now = performance.now();
+    // With a timeout, the timeout rules. Without one, retryCount bounds the retries that wait
+    // for a holder or for failed nodes, each wait at most retryDelay + retryJitter (a
+    // notification only ends it earlier), so that the call gives up after about
+    // retryCount × (retryDelay + retryJitter), as node-redlock's does; split votes and
+    // quarantined nodes, which use up no retry, are bounded by that time too.
+    this.#waitCap = plan.timeout === undefined ? plan.retryDelay + plan.retryJitter : Infinity;
+    const budget =
+      plan.timeout ??
+      (plan.retryCount === -1 ? Infinity : plan.retryCount * (plan.retryDelay + plan.retryJitter));
+    this.#deadline = single ? -Infinity : now + budget;
+    this.#timeoutAt = now + (plan.timeout ?? Infinity);
+    this.#retryBudget = single
+      ? 0
+      : plan.timeout !== undefined || plan.retryCount === -1
+        ? Infinity
+        : plan.retryCount;
+  }
+
+  /** The script's arguments; rebuilt when the quarantine changed (it grew, learned from a node). */
+  #currentArgs(): string[] {
+    const quarantine = this.#ctx.restartQuarantine.args;
+    if (quarantine !== this.#argsFor) {
+      this.#argsFor = quarantine;
+      this.#args = evalshaArgs(this.#script, this.#keys, [...this.#argv, ...quarantine]);
+    }
+    return this.#args;
   }
 
   run(): Promise<Lock> {
@@ -124,7 +176,13 @@ class Acquisition {
   }
 
   #round(): Round {
-    return new Round(this.#ctx, this.#script, this.#args, this.#read, ACQUIRE_OPTIONS);
+    return new Round(
+      this.#ctx,
+      this.#script,
+      this.#currentArgs(),
+      this.#read,
+      this.#plan.countQuarantined ? EFFICIENCY_OPTIONS : ACQUIRE_OPTIONS,
+    );
   }
 
   /**
@@ -134,7 +192,9 @@ class Acquisition {
   #grant(round: Round, startedAt: number, fence?: bigint): Lock | undefined {
     const ctx = this.#ctx;
     if (round.denied > 0) this.#contended = true;
-    if (round.granted >= ctx.quorum) {
+    // A node recorded a longer ttl than we knew: young markers were judged on too short a
+    // quarantine. Undo, and judge again on the longer one.
+    if (round.granted >= ctx.quorum && !round.stale) {
       const validUntil = startedAt + this.#plan.ttl - this.#drift;
       const now = ctx.clock.monotonic();
       if (validUntil > now) {
@@ -206,7 +266,7 @@ class Acquisition {
   async #retry(first: Round): Promise<Lock> {
     const plan = this.#plan;
     try {
-      if (plan.retryCount === 0 || plan.timeout === 0) throw new AttemptFailed(first);
+      if (!this.#mayRetry(first)) throw new AttemptFailed(first);
       await this.#wait(first);
       return await pRetry(
         async () => {
@@ -221,13 +281,15 @@ class Acquisition {
           return lock;
         },
         {
-          retries: plan.retryCount === -1 ? Infinity : plan.retryCount - 1,
+          // Bounded by #mayRetry: the deadline, the retry budget, the split and quarantine rules.
+          retries: Infinity,
           minTimeout: 0,
           factor: 1,
-          maxRetryTime: Math.max(0, this.#deadline - performance.now()),
-          shouldRetry: ({ error }) => error instanceof AttemptFailed,
-          onFailedAttempt: async ({ error, retriesLeft }) => {
-            if (retriesLeft > 0 && error instanceof AttemptFailed) await this.#wait(error.round);
+          shouldRetry: ({ error }) => error instanceof AttemptFailed && error.retry,
+          onFailedAttempt: async ({ error }) => {
+            if (!(error instanceof AttemptFailed)) return;
+            error.retry = this.#mayRetry(error.round);
+            if (error.retry) await this.#wait(error.round);
           },
         },
       );
@@ -237,6 +299,31 @@ class Acquisition {
       const failure = this.#failure(error);
       if (this.#ctx.events.observed("acquireFailed")) this.#reportFailure(failure);
       throw failure;
+    }
+  }
+
+  /**
+   * Whether to try again after `round` failed. A round judged on a quarantine that has since
+   * grown is tried again at once. Split votes do not use up retries (a call that makes a single
+   * attempt still tries a few: see SINGLE_ATTEMPT_SPLITS); an attempt held back only by
+   * quarantined nodes waits for them when they count again before the deadline, and gives up
+   * at once otherwise; a holder or failed nodes use up a retry each.
+   */
+  #mayRetry(round: Round): boolean {
+    if (this.#plan.signal?.aborted === true) return false;
+    if (round.stale) return true;
+    const now = performance.now();
+    switch (round.reason()) {
+      case "split":
+        return this.#deadline === -Infinity
+          ? round.failed === 0 && ++this.#singleSplits <= SINGLE_ATTEMPT_SPLITS
+          : now < this.#deadline;
+      case "quarantined":
+        return now + round.quarantineLeft() < this.#deadline;
+      default:
+        return (
+          this.#retries < this.#retryBudget && (this.#waitCap < Infinity || now < this.#deadline)
+        );
     }
   }
 
@@ -280,10 +367,16 @@ class Acquisition {
   /** Waits before the next attempt; see the class comment. */
   async #wait(round: Round): Promise<void> {
     const plan = this.#plan;
-    const left = this.#deadline - performance.now();
-    if (left <= 0) return;
     if (plan.signal?.aborted) throw plan.signal.reason as Error;
-    if (round.granted > 0 && round.granted < this.#ctx.quorum && round.quarantined === 0) {
+    if (round.stale) return;
+    const left = this.#deadline === -Infinity ? Infinity : this.#deadline - performance.now();
+    const reason = round.reason();
+    if (reason === "quarantined") {
+      // Not a retry: the nodes count again at a known time.
+      this.#splits = 0;
+      return pause(Math.min(left, round.quarantineLeft() + 1), plan.signal);
+    }
+    if (reason === "split" && round.granted > 0) {
       const delay = Math.min(left, splitBackoff(round.heldTtl, plan.retryJitter, this.#splits++));
       // A holder that still has some nodes announces its release there: wake on it.
       if (this.#notifier?.listening) {
@@ -291,6 +384,8 @@ class Acquisition {
       }
       return pause(delay, plan.signal);
     }
+    this.#retries++;
+    if (left <= 0 && this.#waitCap === Infinity) return;
     // A round that ended early on a holder's nodes may not show the split: keep the count
     // while there is a holder.
     if (round.heldTtl < 0) this.#splits = 0;
@@ -302,14 +397,14 @@ class Acquisition {
       }
       if (this.#notifier.listening) {
         return this.#notifier.wait(
-          Math.min(left, round.heldTtl + 1),
+          Math.min(this.#plan.timeout === undefined ? this.#waitCap : left, round.heldTtl + 1),
           this.#seenNotifications,
           plan.signal,
         );
       }
     }
     const delay = plan.retryDelay + Math.floor(Math.random() * plan.retryJitter);
-    return pause(Math.min(left, delay), plan.signal);
+    return pause(plan.timeout === undefined ? delay : Math.min(left, delay), plan.signal);
   }
 
   #failure(error: unknown): Error {
@@ -317,10 +412,11 @@ class Acquisition {
     if (signal?.aborted) return new LockAbortedError(resources, signal.reason);
     if (!(error instanceof AttemptFailed)) return error as Error;
     const outcomes = error.round.outcomes();
-    if (timeout !== undefined && performance.now() >= this.#deadline) {
-      return new LockTimeoutError(resources, timeout, this.#attempts, outcomes);
+    const reason = error.round.reason();
+    if (timeout !== undefined && performance.now() >= this.#timeoutAt) {
+      return new LockTimeoutError(resources, timeout, this.#attempts, outcomes, reason);
     }
-    return new LockAcquisitionError(resources, this.#attempts, outcomes);
+    return new LockAcquisitionError(resources, this.#attempts, outcomes, { reason });
   }
 }
 

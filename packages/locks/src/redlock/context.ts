@@ -9,6 +9,8 @@ import type { RestartQuarantine } from "./quarantine.js";
 export interface QuorumContext {
   readonly nodes: readonly RedisNode[];
   readonly quorum: number;
+  /** Some node is a Redis Cluster (marker keys are per hash slot). */
+  readonly clustered: boolean;
   readonly driftFactor: number;
   readonly commandTimeout: number;
   readonly clock: Clock;

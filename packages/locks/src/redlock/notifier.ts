@@ -1,5 +1,6 @@
 import type { RedisNode } from "../client/redis-node.js";
 import { releaseChannel } from "./channels.js";
+import { timerDelay } from "./timer.js";
 
 /**
  * Wakes a waiting acquisition the moment one of its resources is released on any node
@@ -70,7 +71,7 @@ export class ReleaseNotifier {
       const timer = setTimeout(() => {
         finish();
         resolve();
-      }, ms);
+      }, timerDelay(ms));
       this.#wake = () => {
         finish();
         resolve();
@@ -105,7 +106,7 @@ export function pause(ms: number, signal: AbortSignal | undefined): Promise<void
     const timer = setTimeout(() => {
       signal?.removeEventListener("abort", onAbort);
       resolve();
-    }, ms);
+    }, timerDelay(ms));
     signal?.addEventListener("abort", onAbort, { once: true });
   });
 }

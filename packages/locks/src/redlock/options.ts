@@ -46,12 +46,20 @@ export const redlockOptionsSchema = z.strictObject({
     })
     .optional(),
   /**
-   * How long a node that (re)started does not count toward a quorum: its grants are not
-   * counted until its server has been up this long (read from INFO on every connection). 0
-   * turns it off. Default: the largest ttl this Redlock has been asked for so far (acquisitions
-   * and extensions, the current one included).
+   * How long a node that lost its data (a restart without persistence, FLUSHALL/FLUSHDB, a
+   * replica that took over) does not count toward a quorum, so that every lock it may have
+   * forgotten has expired first. Such a node is told by its marker, a small key the library
+   * keeps on every node; a fresh deployment (every marker new) counts at once. 0 turns the
+   * quarantine and the markers off. Default: the largest ttl any client asked of the nodes, as
+   * the nodes record it, plus the drift margin.
    */
   restartQuarantine: milliseconds().optional(),
+  /**
+   * Also quarantine every node whose server has been up for less than the quarantine (read from
+   * INFO on every connection), even in a fresh deployment: the first locks of a new deployment
+   * then wait out the quarantine. Default false.
+   */
+  strictRestartQuarantine: z.boolean({ error: "must be true or false" }).default(false),
   /** Grant locks in arrival order (see the acquire option). Default false. */
   fair: z.boolean({ error: "must be true or false" }).default(false),
   /**
@@ -93,6 +101,13 @@ export const acquireOptionsSchema = z.strictObject({
   fair: z.boolean({ error: "must be true or false" }).optional(),
   /** Hand out a fencing token with the lock (see the Redlock option). Default: the Redlock's `fencing`. */
   fencing: z.boolean({ error: "must be true or false" }).optional(),
+  /**
+   * Count the grants of nodes in their restart quarantine, for an efficiency lock: one whose
+   * second holder would only repeat work (the LockManager's cache refresh lock is one), so that
+   * it works right after nodes lost their data. Never for a lock that guards correctness.
+   * Default false.
+   */
+  countQuarantined: z.boolean({ error: "must be true or false" }).optional(),
 });
 
 /** Per-call options of `acquire()`: see {@link acquireOptionsSchema}. */

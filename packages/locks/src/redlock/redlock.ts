@@ -6,7 +6,7 @@ import { LockConfigError, type LockError } from "../errors/index.js";
 import { isWellFormedName, ttlMilliseconds } from "../options/fields.js";
 import { parseOrThrow } from "../options/parse.js";
 import { type AcquirePlan, acquireLock } from "./acquire.js";
-import { RestartQuarantine } from "./quarantine.js";
+import { MARKER_KEY, RestartQuarantine } from "./quarantine.js";
 import { type Clock, systemClock } from "./clock.js";
 import type { QuorumContext } from "./context.js";
 import {
@@ -69,8 +69,9 @@ export interface RedlockEvents {
    */
   releaseError: [lock: Lock, error: LockError];
   /**
-   * A reconnection found a new server process behind a node (another run_id): it restarted.
-   * Its grants do not count until the restart quarantine has passed.
+   * A new server process behind a node: a reconnection found another run_id, or the node's
+   * marker was written by another process (a replica took over, or a restart reloaded a
+   * snapshot). Its grants do not count until the restart quarantine has passed.
    */
   nodeRestarted: [event: NodeRestartedEvent];
 }
@@ -148,12 +149,17 @@ export class Redlock extends EventEmitter<RedlockEvents> {
       }
     };
     const clock = resolved.clock ?? systemClock;
-    const quarantine = new RestartQuarantine(resolved.restartQuarantine);
-    const watch = quarantine.watching ? this.#restartWatch(clock, events, quarantine) : undefined;
+    const quarantine = new RestartQuarantine(
+      resolved.restartQuarantine,
+      resolved.strictRestartQuarantine,
+      resolved.driftFactor,
+    );
+    const watch = quarantine.on ? this.#restartWatch(clock, events, quarantine) : undefined;
     this.#nodes = adapters.map((a) => new RedisNode(a, resolved.commandTimeout, onStatus, watch));
     this.quorum = quorumOf(adapters.length);
     this.#clustered = adapters.some((a) => a.cluster === true);
     this.#ctx = {
+      clustered: this.#clustered,
       nodes: this.#nodes,
       quorum: this.quorum,
       driftFactor: resolved.driftFactor,
@@ -282,6 +288,7 @@ export class Redlock extends EventEmitter<RedlockEvents> {
   #restartWatch(clock: Clock, events: Lifecycle, quarantine: RestartQuarantine): RestartWatch {
     return {
       clock,
+      marker: MARKER_KEY,
       onRestart: (node, runId) => {
         if (events.observed("nodeRestarted")) {
           events.publish("nodeRestarted", {
@@ -295,7 +302,7 @@ export class Redlock extends EventEmitter<RedlockEvents> {
         if (this.listenerCount("nodeError") === 0) return;
         const reason = error instanceof Error ? error.message : String(error);
         const wrapped = new Error(
-          `cannot read INFO server, so the restart quarantine cannot tell when this node restarted: ${reason}`,
+          `cannot read INFO server or check the node's marker, so the restart quarantine cannot tell whether this node restarted or another server took over: ${reason}`,
           { cause: error },
         );
         queueMicrotask(() => this.emit("nodeError", node.label, wrapped));
@@ -342,6 +349,7 @@ export class Redlock extends EventEmitter<RedlockEvents> {
       retryJitter: opts.retryJitter ?? this.options.retryJitter,
       timeout: opts.timeout,
       signal: opts.signal,
+      countQuarantined: opts.countQuarantined ?? false,
     };
   }
 }

@@ -1,4 +1,4 @@
-import { type ReplyReader, Vote } from "./round.js";
+import { type ReplyReader, type Round, Vote } from "./round.js";
 
 function unexpected(reply: unknown): string {
   let shown: unknown;
@@ -10,15 +10,30 @@ function unexpected(reply: unknown): string {
   return `unexpected reply ${typeof shown === "string" ? shown : typeof reply}`;
 }
 
+/**
+ * The reply of a script wrapped in marker-open/marker-close: the body's reply as it is, or a
+ * table {reply, marker age, largest ttl recorded} when the node's marker is young (told to the
+ * round before the vote).
+ */
+function unwrapMarker(reply: unknown, round: Round, i: number): unknown {
+  if (!Array.isArray(reply) || reply.length !== 3) return reply;
+  const [inner, age, recorded] = reply as unknown[];
+  if (typeof age !== "number" || typeof recorded !== "number") return reply;
+  round.marker(i, age, recorded);
+  return inner;
+}
+
 /** acquire.lua: 0 granted; n>0 held by another owner for n-1 more ms; -1 held with no expiry. */
-export const readAcquire: ReplyReader = (reply, round, i) => {
+export const readAcquire: ReplyReader = (wrapped, round, i) => {
+  const reply = unwrapMarker(wrapped, round, i);
   if (reply === 0) round.settle(i, Vote.Granted);
   else if (typeof reply === "number") round.settle(i, Vote.Held, reply > 0 ? reply - 1 : -1);
   else round.settle(i, Vote.Error, unexpected(reply));
 };
 
 /** acquire-fenced.lua: as acquire.lua, except that a grant is this node's fencing token (decimal). */
-export const readAcquireFenced: ReplyReader = (reply, round, i) => {
+export const readAcquireFenced: ReplyReader = (wrapped, round, i) => {
+  const reply = unwrapMarker(wrapped, round, i);
   if (typeof reply === "string" && DECIMAL.test(reply)) round.settle(i, Vote.Granted, reply);
   else if (reply !== 0) readAcquire(reply, round, i);
   else round.settle(i, Vote.Error, unexpected(reply));

@@ -1,5 +1,5 @@
 import type { RedisNode, ReplySink } from "../client/redis-node.js";
-import type { NodeOutcome } from "../errors/index.js";
+import type { FailureReason, NodeOutcome } from "../errors/index.js";
 import type { LuaScript } from "../scripts/index.js";
 import type { QuorumContext } from "./context.js";
 
@@ -18,10 +18,15 @@ export const Vote = {
   /** Not asked: the lock was never set there (counts as denied). */
   NotAsked: 7,
   /**
-   * Acquire: granted by a node that (re)started too recently to count (restart quarantine).
+   * Acquire: granted by a node that lost its data too recently to count (restart quarantine).
    * Counts as failed; our keys are there, so rollback and release still go to it.
    */
   Quarantined: 8,
+  /**
+   * Acquire: granted by a node whose marker is young, judged when the round ends: it counts if
+   * the round shows a fresh deployment (see #judgeYoung), else it is Quarantined.
+   */
+  Young: 9,
 } as const;
 export type Vote = (typeof Vote)[keyof typeof Vote];
 
@@ -67,6 +72,17 @@ export class Round implements ReplySink {
   heldTtl = -1;
   /** Grants that did not count: their node is in its restart quarantine. */
   quarantined = 0;
+  /** Held votes (another owner has a key there). */
+  held = 0;
+  /**
+   * A node's marker recorded a larger ttl than this client knew: the quarantine grew, and the
+   * grants of this round were judged on the shorter one. The acquisition tries again at once.
+   */
+  stale = false;
+  /** Per node: its marker's age in ms, when its reply carried it (a young marker); else NaN. */
+  #markerAge: Float64Array | undefined;
+  /** Grants waiting for the round's end to be judged (Vote.Young). */
+  #young = 0;
   readonly done: Promise<Round>;
   readonly #nodes: readonly RedisNode[];
   readonly #quorum: number;
@@ -75,6 +91,7 @@ export class Round implements ReplySink {
   /** The restart quarantine in force for this round (0: grants all count). */
   readonly #quarantine: number;
   readonly #startedAt: number;
+  readonly #ctx: QuorumContext;
   #pending: number;
   #decided = false;
   #timer: NodeJS.Timeout | undefined;
@@ -102,6 +119,7 @@ export class Round implements ReplySink {
     const now = ctx.clock.monotonic();
     this.#startedAt = now;
     this.#quarantine = options.quarantine === true ? ctx.restartQuarantine.ms : 0;
+    this.#ctx = ctx;
     for (let i = 0; i < n; i++) {
       const node = nodes[i] as RedisNode;
       if (holders !== undefined && !mayHold(holders[i])) {
@@ -135,15 +153,34 @@ export class Round implements ReplySink {
     if (!this.#decided) this.#settle(i, vote, detail);
   }
 
+  /**
+   * Node `i`'s reply carried its marker (marker-open.lua): it is `age` ms old, and the node
+   * records `recorded` as the largest ttl asked of it. Called before the vote is settled.
+   */
+  marker(i: number, age: number, recorded: number): void {
+    if (this.#decided) return;
+    (this.#markerAge ??= new Float64Array(this.votes.length).fill(NaN))[i] = age;
+    if (this.#ctx.restartQuarantine.noteTtl(recorded)) this.stale = true;
+  }
+
   #settle(i: number, vote: Vote, detail: string | number | undefined): void {
     if (vote === Vote.Granted && this.#quarantine > 0) {
-      // Judged at the round's start, the earliest moment: the node counts only if it had been
-      // up for the whole quarantine already then.
-      const left = (this.#nodes[i] as RedisNode).upSince + this.#quarantine - this.#startedAt;
+      // Judged at the round's start, the earliest moment: what this client saw of the node
+      // (a new server process, or in strict mode a young one) keeps it out for the quarantine.
+      const left = this.#ctx.restartQuarantine.left(this.#nodes[i] as RedisNode, this.#startedAt);
+      const age = this.#markerAge?.[i] ?? NaN;
       if (left > 0) {
         vote = Vote.Quarantined;
-        detail = `restarted recently: its votes count in ${Math.ceil(left)} ms (restartQuarantine)`;
+        detail = left;
         this.quarantined++;
+      } else if (age < this.#quarantine) {
+        // A young marker: a fresh deployment or a node that lost its data; the other nodes'
+        // replies tell which, so the vote waits for the round's end.
+        this.votes[i] = Vote.Young;
+        this.#young++;
+        this.#pending--;
+        if (this.#pending === 0) this.#decide();
+        return;
       }
     }
     this.votes[i] = vote;
@@ -156,6 +193,7 @@ export class Round implements ReplySink {
     } else {
       if (vote === Vote.Held || vote === Vote.NotOwner || vote === Vote.NotAsked) this.denied++;
       else this.failed++;
+      if (vote === Vote.Held) this.held++;
       if (vote === Vote.Held && typeof detail === "number" && detail > this.heldTtl) {
         this.heldTtl = detail;
       }
@@ -187,7 +225,78 @@ export class Round implements ReplySink {
   #decide(): void {
     this.#decided = true;
     if (this.#timer !== undefined) clearTimeout(this.#timer);
+    if (this.#young > 0) this.#judgeYoung();
     this.#resolve(this);
+  }
+
+  /**
+   * Decides the grants of nodes with young markers. They count when the round shows a fresh
+   * deployment: every node answered, each with a marker younger than the quarantine (a node
+   * that answers without its marker's age has an old one: the deployment is not new), no node
+   * reports another owner's key (a lock that a node lost would still show on its other
+   * holders), and this node's marker was born with the oldest (a node restarted or flushed
+   * later than its peers is younger than them). Otherwise they are quarantined for the time
+   * their marker needs to come of age.
+   */
+  #judgeYoung(): void {
+    const votes = this.votes;
+    const ages = this.#markerAge as Float64Array;
+    let fresh = this.held === 0 && this.failed - this.quarantined === 0;
+    let oldest = 0;
+    for (let i = 0; i < votes.length && fresh; i++) {
+      const age = ages[i] as number;
+      if (votes[i] === Vote.Pending || !(age < this.#quarantine)) fresh = false;
+      else if (age > oldest) oldest = age;
+    }
+    const together = this.#ctx.restartQuarantine.together(this.#ctx.commandTimeout);
+    for (let i = 0; i < votes.length; i++) {
+      if (votes[i] !== Vote.Young) continue;
+      const age = ages[i] as number;
+      if (fresh && oldest - age <= together) {
+        votes[i] = Vote.Granted;
+        this.granted++;
+      } else {
+        votes[i] = Vote.Quarantined;
+        (this.details ??= new Array<string | number | undefined>(votes.length))[i] = Math.ceil(
+          this.#quarantine - age,
+        );
+        this.quarantined++;
+        this.failed++;
+      }
+    }
+    this.#young = 0;
+  }
+
+  /**
+   * Why the round did not reach a quorum: another owner's keys block one (`held`); it would
+   * have been reached but for quarantined votes (`quarantined`); failed nodes alone rule one out
+   * (`unavailable`); else the votes split between owners none of whom has a quorum (`split`).
+   * A quorum whose validity ran out before it was counted is `unavailable` too: the nodes were
+   * too slow to grant in time.
+   */
+  reason(): FailureReason {
+    const n = this.votes.length;
+    if (this.held > n - this.#quorum) return "held";
+    if (this.quarantined > 0 && this.granted + this.quarantined >= this.#quorum) {
+      return "quarantined";
+    }
+    if (this.failed - this.quarantined > n - this.#quorum || this.granted >= this.#quorum) {
+      return "unavailable";
+    }
+    return this.held > 0 || this.granted > 0 ? "split" : "unavailable";
+  }
+
+  /**
+   * ms until enough quarantined votes count again for a quorum with the grants of this round
+   * (when the reason is `quarantined`).
+   */
+  quarantineLeft(): number {
+    const left: number[] = [];
+    for (let i = 0; i < this.votes.length; i++) {
+      if (this.votes[i] === Vote.Quarantined) left.push(Number(this.details?.[i] ?? 0));
+    }
+    left.sort((a, b) => a - b);
+    return left[Math.max(0, this.#quorum - this.granted - 1)] ?? 0;
   }
 
   /** Each node's outcome, for errors. */
@@ -203,9 +312,10 @@ export class Round implements ReplySink {
         case Vote.NotOwner:
         case Vote.NotAsked:
           return { node, status: "not-owner" };
+        case Vote.Quarantined:
+          return { node, status: "quarantined", ms: Number(detail) };
         case Vote.Error:
         case Vote.Skipped:
-        case Vote.Quarantined:
           return { node, status: "error", message: String(detail) };
         case Vote.Timeout:
           return { node, status: "timeout" };

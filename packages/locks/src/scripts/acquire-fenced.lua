@@ -16,7 +16,11 @@
                raised to it, so a multi-resource lock leaves all its counters at its token;
     n>0        a key is held by another token and nothing was changed; it expires in n-1 ms;
     -1         a key is held by another token that has no expiry.
+
+  Wrapped in marker-open/marker-close (one more KEY and two more ARGV at the end, and a
+  table reply when the node's marker is young: see marker-open.lua).
 ]]
+--- @include marker-open
 local n = #KEYS / 2
 local token = ARGV[1]
 local ttl = ARGV[2]
@@ -45,3 +49,4 @@ if n > 1 then
   end
 end
 return text
+--- @include marker-close

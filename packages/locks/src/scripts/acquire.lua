@@ -11,7 +11,11 @@
          (set now, or already ours: a retry after a lost reply);
     n>0  a key is held by another token and nothing was changed; it expires in n-1 ms;
     -1   a key is held by another token that has no expiry.
+
+  Wrapped in marker-open/marker-close (one more KEY and two more ARGV at the end, and a
+  table reply when the node's marker is young: see marker-open.lua).
 ]]
+--- @include marker-open
 local token = ARGV[1]
 local ttl = ARGV[2]
 
@@ -42,3 +46,4 @@ for i = 1, #KEYS do
   redis.call('SET', KEYS[i], token, 'PX', ttl)
 end
 return 0
+--- @include marker-close

@@ -18,7 +18,11 @@
      0   the lock is ours (set now, or already ours)
     n>0  not now: retry within n-1 ms (the holder's remaining ttl, or the head waiter's lease)
     -1   held by another token with no expiry
+
+  Wrapped in marker-open/marker-close (one more KEY and two more ARGV at the end, and a
+  table reply when the node's marker is young: see marker-open.lua).
 ]]
+--- @include marker-open
 local token = ARGV[1]
 local now = redis.call('TIME')
 local nowMs = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
@@ -58,3 +62,4 @@ if holder then return wait + 1 end
 local headLease = redis.call('ZSCORE', KEYS[3], redis.call('ZRANGE', KEYS[2], 0, 0)[1])
 if not headLease then return 1 end
 return math.max(tonumber(headLease) - nowMs, 0) + 1
+--- @include marker-close

@@ -8,6 +8,9 @@ import extendSource from "./extend.lua";
 import fairAcquireSource from "./fair-acquire.lua";
 import fairLeaveSource from "./fair-leave.lua";
 import fenceRaiseSource from "./fence-raise.lua";
+import markerCheckSource from "./marker-check.lua";
+import markerCloseSource from "./marker-close.lua";
+import markerOpenSource from "./marker-open.lua";
 import releaseSource from "./release.lua";
 
 /** A Lua script run by SHA (EVALSHA), with its source kept for the NOSCRIPT fallback. */
@@ -17,7 +20,25 @@ export interface LuaScript {
   readonly sha: string;
 }
 
-function define(name: string, source: string): LuaScript {
+/** Lua shared by several scripts, spliced in where a line reads `--- @include <name>`. */
+const snippets: Readonly<Record<string, string>> = {
+  "marker-open": markerOpenSource,
+  "marker-close": markerCloseSource,
+};
+
+const INCLUDE = /^--- @include ([a-z-]+)\r?$/gm;
+
+/** `source` with its includes expanded (once, when the module loads). */
+export function expandIncludes(source: string): string {
+  return source.replace(INCLUDE, (_, name: string) => {
+    const snippet = snippets[name];
+    if (snippet === undefined) throw new Error(`--- @include ${name}: no such snippet`);
+    return snippet.trimEnd();
+  });
+}
+
+function define(name: string, text: string): LuaScript {
+  const source = expandIncludes(text);
   return { name, source, sha: createHash("sha1").update(source).digest("hex") };
 }
 
@@ -26,6 +47,7 @@ export const scripts = {
   acquire: define("acquire", acquireSource),
   acquireFenced: define("acquire-fenced", acquireFencedSource),
   fenceRaise: define("fence-raise", fenceRaiseSource),
+  markerCheck: define("marker-check", markerCheckSource),
   release: define("release", releaseSource),
   extend: define("extend", extendSource),
   fairAcquire: define("fair-acquire", fairAcquireSource),

@@ -1,0 +1,20 @@
+--[[
+  marker-check: sent once on each new connection, right after INFO, with the run_id INFO gave.
+  A marker written by another server process (a replica that took over behind the same
+  endpoint, or a restart that reloaded a snapshot) may describe data this process does not
+  have: the marker is made young again, as if the node had lost its data.
+
+  KEYS[1]  the node's marker (see marker-open.lua)
+  ARGV[1]  the run_id of the server process behind this connection
+
+  Returns 1 when the marker was written by another process (it is now young again), 0 when it
+  was this process' own, or new.
+]]
+local owner = redis.call('HGET', KEYS[1], 'run')
+if owner == ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'run', ARGV[1])
+if not owner then return 0 end
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+redis.call('HSET', KEYS[1], 'born', string.format('%d', now))
+return 1
