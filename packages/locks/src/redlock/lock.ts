@@ -39,8 +39,12 @@ export class Lock implements AsyncDisposable {
    */
   readonly fencingToken: bigint | undefined;
   readonly #ctx: QuorumContext;
-  /** The acquire round's votes: where our keys may be (asked, not answered "held"). */
-  readonly #holders: Votes;
+  /**
+   * Where our keys may be, for release: the acquire round's votes (asked, not answered "held"),
+   * until the first extension; undefined (every node) after it, since it may have set them on
+   * any node.
+   */
+  #holders: Votes | undefined;
   #validUntil: number;
   #expiration: number;
   #state: LockState = "held";
@@ -83,9 +87,11 @@ export class Lock implements AsyncDisposable {
   }
 
   /**
-   * Sets the ttl of every resource to `duration` ms from now, on a quorum, only where our token
-   * still is. Rejects with LockExpiredError or LockOwnershipError (the lock is then lost) or
-   * LockExtensionError (nodes failed; the lock keeps its previous expiration).
+   * Sets the ttl of every resource to `duration` ms from now, on a quorum: where our token still
+   * is, and on nodes where the keys are missing (restarted empty, flushed, evicted), sets them
+   * again (heals), never over another owner's key. Rejects with LockExpiredError or
+   * LockOwnershipError (the lock is then lost) or LockExtensionError (nodes failed; the lock
+   * keeps its previous expiration).
    */
   async extend(duration: number): Promise<this> {
     const ttl = parseOrThrow(durationSchema, duration, "duration");
@@ -124,8 +130,18 @@ export class Lock implements AsyncDisposable {
       throw this.#lose(new LockExpiredError(this.resources, this.#expiration));
     }
     const args = evalshaArgs(scripts.extend, this.resources, [this.value, String(ttl)]);
+    // Every node is asked, not only those that granted the acquisition: a node that restarted
+    // empty or was flushed since, one that was unresponsive then (skipped, nothing sent) or
+    // still held a previous owner's expiring key, all may lack our keys now, and setting them
+    // there (only where absent, all or none) lets the lock survive the next node's loss. Where
+    // a late or lost acquire reply left our keys, they are simply extended. This is safe while
+    // the lock is valid: another owner can hold at most a minority then, and its keys are never
+    // touched. Healed nodes count as holding, also while in their restart quarantine: that
+    // guards acquisitions against a node that forgot another owner's key, which extend.lua never
+    // writes over. Nodes answering "another owner" are denied, as before.
+    this.#holders = undefined;
     const round = await new Round(ctx, scripts.extend, args, readCount, {
-      holders: this.#holders,
+      holders: undefined,
       skipUnresponsive: false,
       earlyFailure: true,
     }).done;

@@ -26,7 +26,7 @@ export const readAcquireFenced: ReplyReader = (reply, round, i) => {
 
 const DECIMAL = /^[0-9]+$/;
 
-/** extend.lua: 1 extended, 0 not ours. release.lua: keys deleted, 0 not ours. */
+/** extend.lua: 1 extended, 2 extended and healed, 0 not ours. release.lua: keys deleted, 0 not ours. */
 export const readCount: ReplyReader = (reply, round, i) => {
   if (typeof reply === "number") round.settle(i, reply > 0 ? Vote.Granted : Vote.NotOwner);
   else round.settle(i, Vote.Error, unexpected(reply));
