@@ -15,7 +15,7 @@ import { Lock } from "./lock.js";
 import { pause, ReleaseNotifier } from "./notifier.js";
 import { fencedKeys, largestFence, raiseFence } from "./fencing.js";
 import { readAcquire, readAcquireFenced, readCount } from "./replies.js";
-import { mayHold, type ReplyReader, Round } from "./round.js";
+import { mayHold, type ReplyReader, Round, type RoundOptions } from "./round.js";
 import { newToken } from "./token.js";
 import { clockDrift } from "./validity.js";
 
@@ -32,6 +32,8 @@ export interface AcquirePlan {
   readonly fair: boolean;
   /** Hand out a fencing token with the lock (not with `fair`). */
   readonly fencing: boolean;
+  /** Replicas that must confirm each grant (WAIT); 0: none. Kept by the lock for extensions. */
+  readonly minReplicas: number;
 }
 
 /** A failed attempt; p-retry retries on it. Carries the round for the final error. */
@@ -43,7 +45,7 @@ class AttemptFailed extends Error {
   }
 }
 
-const ACQUIRE_OPTIONS = {
+const ACQUIRE_OPTIONS: RoundOptions = {
   holders: undefined,
   skipUnresponsive: true,
   earlyFailure: true,
@@ -68,6 +70,7 @@ class Acquisition {
   readonly #script: LuaScript;
   readonly #args: string[];
   readonly #read: ReplyReader = readAcquire;
+  readonly #roundOptions: RoundOptions;
   readonly #drift: number;
   readonly #deadline: number;
   #attempts = 0;
@@ -106,6 +109,10 @@ class Acquisition {
       this.#script = scripts.acquire;
       this.#args = evalshaArgs(scripts.acquire, plan.resources, [this.#token, String(plan.ttl)]);
     }
+    this.#roundOptions =
+      plan.minReplicas > 0
+        ? { ...ACQUIRE_OPTIONS, minReplicas: plan.minReplicas }
+        : ACQUIRE_OPTIONS;
     this.#drift = clockDrift(plan.ttl, ctx.driftFactor);
     this.#deadline = plan.timeout === undefined ? Infinity : performance.now() + plan.timeout;
   }
@@ -124,7 +131,7 @@ class Acquisition {
   }
 
   #round(): Round {
-    return new Round(this.#ctx, this.#script, this.#args, this.#read, ACQUIRE_OPTIONS);
+    return new Round(this.#ctx, this.#script, this.#args, this.#read, this.#roundOptions);
   }
 
   /**
@@ -161,6 +168,7 @@ class Acquisition {
           this.#attempts,
           round.votes,
           validUntil,
+          this.#plan.minReplicas,
           fence,
         );
       }
@@ -180,7 +188,14 @@ class Acquisition {
     if (round.granted < ctx.quorum) return this.#grant(round, startedAt);
     const { token, agreed } = largestFence(round);
     if (!agreed) {
-      const raised = await raiseFence(ctx, this.#plan.resources, this.#token, token, round.votes);
+      const raised = await raiseFence(
+        ctx,
+        this.#plan.resources,
+        this.#token,
+        token,
+        round.votes,
+        this.#plan.minReplicas,
+      );
       if (raised.granted < ctx.quorum) {
         this.#rollback(round);
         return undefined;

@@ -45,6 +45,8 @@ export class Lock implements AsyncDisposable {
    * any node.
    */
   #holders: Votes | undefined;
+  /** Replicas that must confirm each extension (the acquisition's `minReplicas`). */
+  readonly #minReplicas: number;
   #validUntil: number;
   #expiration: number;
   #state: LockState = "held";
@@ -58,6 +60,7 @@ export class Lock implements AsyncDisposable {
     attempts: number,
     holders: Votes,
     validUntil: number,
+    minReplicas: number,
     fencingToken?: bigint,
   ) {
     this.#ctx = ctx;
@@ -66,6 +69,7 @@ export class Lock implements AsyncDisposable {
     this.attempts = attempts;
     this.fencingToken = fencingToken;
     this.#holders = holders;
+    this.#minReplicas = minReplicas;
     this.#validUntil = validUntil;
     this.#expiration = ctx.clock.wall() + (validUntil - ctx.clock.monotonic());
   }
@@ -144,6 +148,7 @@ export class Lock implements AsyncDisposable {
       holders: undefined,
       skipUnresponsive: false,
       earlyFailure: true,
+      minReplicas: this.#minReplicas,
     }).done;
     if (this.#state !== "held") throw this.#stateError();
     if (round.granted >= ctx.quorum) {
