@@ -1,6 +1,5 @@
 import { DeadlockError, LockAbortedError, LockAcquisitionError } from "../errors/index.js";
 import type { Lock } from "../redlock/lock.js";
-import { quorumOf } from "../redlock/validity.js";
 import { CacheFetchError, CacheValueError, FetchFailed, valueTimeout } from "./errors.js";
 import type { Serializer } from "./serializer.js";
 import { type Flight, SingleFlight } from "./single-flight.js";

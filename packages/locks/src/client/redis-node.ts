@@ -4,7 +4,8 @@ import { INFO_SERVER, parseServerInfo } from "./server-info.js";
 
 /** Receives one node's reply in a round; `index` is the node's position. */
 export interface ReplySink {
-  reply(index: number, value: unknown): void;
+  /** `replicas`: with a WAIT sent behind the script, how many replicas acknowledged. */
+  reply(index: number, value: unknown, replicas?: number): void;
   fail(index: number, error: unknown): void;
 }
 import type { RedisAdapter } from "./adapter.js";
@@ -145,15 +146,26 @@ export class RedisNode {
     });
   }
 
-  /** The hot path of a round: like run(), but the reply goes straight to `sink`. */
+  /**
+   * The hot path of a round: like run(), but the reply goes straight to `sink`. With `wait`
+   * (["WAIT", replicas, timeout]), the WAIT is sent right behind the script on the same
+   * connection, pipelined (no extra round trip): it counts the replicas that acknowledged every
+   * write of this connection so far, so the script's ones. The sink hears the script's reply
+   * once both are in, with that count.
+   */
   dispatch(
     script: LuaScript,
     evalshaArgs: readonly string[],
     now: number,
     sink: ReplySink,
     index: number,
+    wait?: readonly string[],
   ): void {
     const args = this.#argsFor(script, evalshaArgs, now);
+    if (wait !== undefined) {
+      this.#dispatchReplicated(script, args, evalshaArgs, now, sink, index, wait, true);
+      return;
+    }
     let sent = this.#send(args, now);
     if (this.#info !== undefined) sent = afterInfo(this.#info, sent);
     this.#deliver(sent, script, sink, index, () => {
@@ -165,6 +177,71 @@ export class RedisNode {
         index,
       );
     });
+  }
+
+  /** dispatch() with a WAIT behind the script; `retry`: a NOSCRIPT may send it all again. */
+  #dispatchReplicated(
+    script: LuaScript,
+    args: readonly string[],
+    evalshaArgs: readonly string[],
+    now: number,
+    sink: ReplySink,
+    index: number,
+    wait: readonly string[],
+    retry: boolean,
+  ): void {
+    // Both sent in this same tick, one behind the other: the clients write them together.
+    let sent = this.#send(args, now);
+    const waited = this.#send(wait, now);
+    if (this.#info !== undefined) sent = afterInfo(this.#info, sent);
+    // Never rejects: an error comes back as the value, judged after the script's reply.
+    const acked = waited.then(
+      (reply) => {
+        this.#answered();
+        return reply;
+      },
+      (error: unknown) => {
+        this.#answered();
+        return error instanceof Error ? error : new Error(String(error));
+      },
+    );
+    sent.then(
+      (reply) => {
+        this.#answered();
+        if (this.#downSince !== undefined) this.#markUp();
+        this.#loaded.add(script.sha);
+        void acked.then((replicas) => {
+          if (typeof replicas === "number") {
+            sink.reply(index, reply, replicas);
+          } else {
+            this.errors++;
+            const message = replicas instanceof Error ? replicas.message : unexpected(replicas);
+            sink.fail(index, new Error(`WAIT for replicas failed: ${message}`));
+          }
+        });
+      },
+      (error: unknown) => {
+        this.#answered();
+        if (retry && isNoScript(error)) {
+          // The WAIT behind it confirmed nothing of ours: send the script in full, and WAIT again.
+          this.#loaded.delete(script.sha);
+          this.#dispatchReplicated(
+            script,
+            evalSource(script, evalshaArgs),
+            evalshaArgs,
+            performance.now(),
+            sink,
+            index,
+            wait,
+            false,
+          );
+        } else {
+          this.errors++;
+          this.markDown("error", error instanceof Error ? error : new Error(String(error)));
+          sink.fail(index, error);
+        }
+      },
+    );
   }
 
   #deliver(
@@ -315,6 +392,10 @@ export function evalshaArgs(
   for (const key of keys) args[i++] = key;
   for (const arg of argv) args[i++] = arg;
   return args;
+}
+
+function unexpected(reply: unknown): string {
+  return `unexpected reply ${typeof reply === "string" ? JSON.stringify(reply) : typeof reply}`;
 }
 
 function isNoScript(error: unknown): boolean {

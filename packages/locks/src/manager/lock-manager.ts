@@ -511,6 +511,7 @@ function createRedlock(o: ResolvedManagerOptions): Redlock {
       commandTimeout: o.commandTimeout,
       connectTimeout: o.connectTimeout,
       fencing: o.fencing,
+      minReplicas: o.minReplicas,
       ...(o.restartQuarantine === undefined ? {} : { restartQuarantine: o.restartQuarantine }),
       ...(o.clientOptions === undefined ? {} : { clientOptions: o.clientOptions }),
     });

@@ -72,6 +72,8 @@ export const lockManagerOptionsSchema = z
     restartQuarantine: redlockFields.restartQuarantine,
     /** Hand out a fencing token with every lock (`handle.fencingToken`). Default false. */
     fencing: redlockFields.fencing,
+    /** Replicas each node must confirm a lock on (WAIT) before its grant counts (Redlock's option). Default 0. */
+    minReplicas: redlockFields.minReplicas,
     /** Prefix of lock keys: getLock("a") locks `lock:a`. Default "lock:". */
     lockPrefix: prefix.default("lock:"),
     /** Prefix of the refresh lock of each cache key. Default "lock:stampede:". */

@@ -15,7 +15,7 @@ import { Lock } from "./lock.js";
 import { pause, ReleaseNotifier } from "./notifier.js";
 import { fencedKeys, largestFence, raiseFence } from "./fencing.js";
 import { readAcquire, readAcquireFenced, readCount } from "./replies.js";
-import { mayHold, type ReplyReader, Round } from "./round.js";
+import { mayHold, type ReplyReader, Round, type RoundOptions } from "./round.js";
 import { newToken } from "./token.js";
 import { clockDrift } from "./validity.js";
 import { markerKey } from "./quarantine.js";
@@ -35,6 +35,8 @@ export interface AcquirePlan {
   readonly fencing: boolean;
   /** Count the grants of quarantined nodes (efficiency locks: a second holder costs only work). */
   readonly countQuarantined: boolean;
+  /** Replicas that must confirm each grant (WAIT); 0: none. Kept by the lock for extensions. */
+  readonly minReplicas: number;
 }
 
 /** A failed attempt; p-retry retries on it. Carries the round for the final error. */
@@ -48,7 +50,7 @@ class AttemptFailed extends Error {
   }
 }
 
-const ACQUIRE_OPTIONS = {
+const ACQUIRE_OPTIONS: RoundOptions = {
   holders: undefined,
   skipUnresponsive: true,
   earlyFailure: true,
@@ -86,6 +88,7 @@ class Acquisition {
   #args: string[] = [];
   #argsFor: readonly [string, string] | undefined;
   readonly #read: ReplyReader = readAcquire;
+  readonly #roundOptions: RoundOptions;
   readonly #drift: number;
   /** When the call gives up (monotonic ms); -Infinity for a single attempt. */
   readonly #deadline: number;
@@ -131,6 +134,9 @@ class Acquisition {
       this.#keys = [...plan.resources, marker];
       this.#argv = [this.#token, String(plan.ttl)];
     }
+    const base = plan.countQuarantined ? EFFICIENCY_OPTIONS : ACQUIRE_OPTIONS;
+    this.#roundOptions =
+      plan.minReplicas > 0 ? { ...base, minReplicas: plan.minReplicas } : base;
     this.#drift = clockDrift(plan.ttl, ctx.driftFactor);
     const single = plan.retryCount === 0 || plan.timeout === 0;
     const now = performance.now();
@@ -181,7 +187,7 @@ class Acquisition {
       this.#script,
       this.#currentArgs(),
       this.#read,
-      this.#plan.countQuarantined ? EFFICIENCY_OPTIONS : ACQUIRE_OPTIONS,
+      this.#roundOptions,
     );
   }
 
@@ -221,6 +227,7 @@ class Acquisition {
           this.#attempts,
           round.votes,
           validUntil,
+          this.#plan.minReplicas,
           fence,
         );
       }
@@ -240,7 +247,14 @@ class Acquisition {
     if (round.granted < ctx.quorum) return this.#grant(round, startedAt);
     const { token, agreed } = largestFence(round);
     if (!agreed) {
-      const raised = await raiseFence(ctx, this.#plan.resources, this.#token, token, round.votes);
+      const raised = await raiseFence(
+        ctx,
+        this.#plan.resources,
+        this.#token,
+        token,
+        round.votes,
+        this.#plan.minReplicas,
+      );
       if (raised.granted < ctx.quorum) {
         this.#rollback(round);
         return undefined;

@@ -35,7 +35,8 @@ export function largestFence(round: Round): { token: bigint; agreed: boolean } {
 /**
  * Raises the fence counters of the lock to `fence` wherever the acquisition may have set its
  * keys. Granted where the keys still hold `value`: the lock may be handed out with this fencing
- * token once a quorum granted.
+ * token once a quorum granted. With `minReplicas`, a raise counts only once replicated, like the
+ * grant it completes: a replica taking over with the lower counter could hand it out again.
  */
 export function raiseFence(
   ctx: QuorumContext,
@@ -43,11 +44,13 @@ export function raiseFence(
   value: string,
   fence: bigint,
   holders: Votes,
+  minReplicas: number,
 ): Promise<Round> {
   const args = evalshaArgs(scripts.fenceRaise, fencedKeys(resources), [value, String(fence)]);
   return new Round(ctx, scripts.fenceRaise, args, readCount, {
     holders,
     skipUnresponsive: false,
     earlyFailure: true,
+    minReplicas,
   }).done;
 }

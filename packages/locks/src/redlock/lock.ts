@@ -10,7 +10,8 @@ import { ttlMilliseconds } from "../options/fields.js";
 import { parseOrThrow } from "../options/parse.js";
 import { scripts } from "../scripts/index.js";
 import type { QuorumContext } from "./context.js";
-import { readCount } from "./replies.js";
+import { readCount, readExtend } from "./replies.js";
+import { markerKey } from "./quarantine.js";
 import { Round, type Votes } from "./round.js";
 import { RELEASE_CHANNEL_PREFIX } from "./channels.js";
 import { lockIdOf } from "./events.js";
@@ -39,8 +40,14 @@ export class Lock implements AsyncDisposable {
    */
   readonly fencingToken: bigint | undefined;
   readonly #ctx: QuorumContext;
-  /** The acquire round's votes: where our keys may be (asked, not answered "held"). */
-  readonly #holders: Votes;
+  /**
+   * Where our keys may be, for release: the acquire round's votes (asked, not answered "held"),
+   * until the first extension; undefined (every node) after it, since it may have set them on
+   * any node.
+   */
+  #holders: Votes | undefined;
+  /** Replicas that must confirm each extension (the acquisition's `minReplicas`). */
+  readonly #minReplicas: number;
   #validUntil: number;
   #expiration: number;
   #state: LockState = "held";
@@ -54,6 +61,7 @@ export class Lock implements AsyncDisposable {
     attempts: number,
     holders: Votes,
     validUntil: number,
+    minReplicas: number,
     fencingToken?: bigint,
   ) {
     this.#ctx = ctx;
@@ -62,6 +70,7 @@ export class Lock implements AsyncDisposable {
     this.attempts = attempts;
     this.fencingToken = fencingToken;
     this.#holders = holders;
+    this.#minReplicas = minReplicas;
     this.#validUntil = validUntil;
     this.#expiration = ctx.clock.wall() + (validUntil - ctx.clock.monotonic());
   }
@@ -83,9 +92,11 @@ export class Lock implements AsyncDisposable {
   }
 
   /**
-   * Sets the ttl of every resource to `duration` ms from now, on a quorum, only where our token
-   * still is. Rejects with LockExpiredError or LockOwnershipError (the lock is then lost) or
-   * LockExtensionError (nodes failed; the lock keeps its previous expiration).
+   * Sets the ttl of every resource to `duration` ms from now, on a quorum: where our token still
+   * is, and on nodes where the keys are missing (restarted empty, flushed, evicted), sets them
+   * again (heals), never over another owner's key. Rejects with LockExpiredError or
+   * LockOwnershipError (the lock is then lost) or LockExtensionError (nodes failed; the lock
+   * keeps its previous expiration).
    */
   async extend(duration: number): Promise<this> {
     const ttl = parseOrThrow(durationSchema, duration, "duration");
@@ -123,11 +134,26 @@ export class Lock implements AsyncDisposable {
     if (startedAt >= this.#validUntil) {
       throw this.#lose(new LockExpiredError(this.resources, this.#expiration));
     }
-    const args = evalshaArgs(scripts.extend, this.resources, [this.value, String(ttl)]);
-    const round = await new Round(ctx, scripts.extend, args, readCount, {
-      holders: this.#holders,
+    const args = evalshaArgs(
+      scripts.extend,
+      [...this.resources, markerKey(this.resources[0] as string, ctx.clustered)],
+      [this.value, String(ttl), ...ctx.restartQuarantine.args],
+    );
+    // Every node is asked, not only those that granted the acquisition: a node that restarted
+    // empty or was flushed since, one that was unresponsive then (skipped, nothing sent) or
+    // still held a previous owner's expiring key, all may lack our keys now, and setting them
+    // there (only where absent, all or none) lets the lock survive the next node's loss. Where
+    // a late or lost acquire reply left our keys, they are simply extended. This is safe while
+    // the lock is valid: another owner can hold at most a minority then, and its keys are never
+    // touched. Healed nodes count as holding, also while in their restart quarantine: that
+    // guards acquisitions against a node that forgot another owner's key, which extend.lua never
+    // writes over. Nodes answering "another owner" are denied, as before.
+    this.#holders = undefined;
+    const round = await new Round(ctx, scripts.extend, args, readExtend, {
+      holders: undefined,
       skipUnresponsive: false,
       earlyFailure: true,
+      minReplicas: this.#minReplicas,
     }).done;
     if (this.#state !== "held") throw this.#stateError();
     if (round.granted >= ctx.quorum) {

@@ -67,6 +67,17 @@ export const redlockOptionsSchema = z.strictObject({
    * round trip when the nodes' counters disagree. Not with `fair`. Default false.
    */
   fencing: z.boolean({ error: "must be true or false" }).default(false),
+  /**
+   * Replicas each node must confirm a lock's keys on before its grant counts: after the acquire
+   * or extend script, `WAIT minReplicas timeout` goes out on the same connection (pipelined: no
+   * extra round trip), and a node whose replicas did not all acknowledge in time counts as
+   * failed (its keys are rolled back like any failed attempt's). For Sentinel-managed or hosted
+   * Redis, where a replica may take over from a master and would otherwise lose a lock key it
+   * never received. WAIT's timeout is 3/4 of `commandTimeout`. A whole number >= 0; 0 sends no
+   * WAIT. Not with Redis Cluster clients (WAIT names no key, so it cannot be routed to the
+   * shard of the lock's keys). Default 0.
+   */
+  minReplicas: wholeNumber(0).default(0),
   /** Monotonic and wall clocks; replace only in tests. */
   clock: z
     .custom<Clock>(
@@ -108,6 +119,11 @@ export const acquireOptionsSchema = z.strictObject({
    * Default false.
    */
   countQuarantined: z.boolean({ error: "must be true or false" }).optional(),
+  /**
+   * Replicas each node must confirm the lock's keys on, for this lock's acquisition and every
+   * extension of it (see the Redlock option). Default: the Redlock's `minReplicas`.
+   */
+  minReplicas: wholeNumber(0).optional(),
 });
 
 /** Per-call options of `acquire()`: see {@link acquireOptionsSchema}. */

@@ -89,6 +89,8 @@ export interface NodeState {
 }
 
 const ttlSchema = ttlMilliseconds();
+const CLUSTER_WAIT =
+  "is not available over a Redis Cluster client: WAIT names no key, so it cannot be routed to the shard of the lock's keys";
 const ignoreLoss = (): void => undefined;
 const NO_OPTIONS: Partial<Record<keyof AcquireOptions, undefined>> = {};
 
@@ -133,6 +135,11 @@ export class Redlock extends EventEmitter<RedlockEvents> {
         if (this.listenerCount("nodeError") > 0) this.emit("nodeError", label, error);
       },
     });
+    if (resolved.minReplicas > 0 && adapters.some((a) => a.cluster === true)) {
+      // The clients created from URLs are closed again: nothing stays connected.
+      for (const adapter of adapters) adapter.close().catch(() => undefined);
+      throw new LockConfigError([{ field: "options.minReplicas", message: CLUSTER_WAIT }]);
+    }
     this.options = resolved;
     const events = new Lifecycle(this);
     const onStatus: NodeStatusListener = (node, change) => {
@@ -337,6 +344,10 @@ export class Redlock extends EventEmitter<RedlockEvents> {
         { field: "options.fencing", message: "fencing tokens are not available for fair locks" },
       ]);
     }
+    const minReplicas = opts.minReplicas ?? this.options.minReplicas;
+    if (this.#clustered && minReplicas > 0) {
+      throw new LockConfigError([{ field: "options.minReplicas", message: CLUSTER_WAIT }]);
+    }
     this.#ctx.restartQuarantine.noteTtl(validTtl);
     if (this.#clustered) assertOneSlot(scriptKeys(list, fair, fencing));
     return {
@@ -344,6 +355,7 @@ export class Redlock extends EventEmitter<RedlockEvents> {
       ttl: validTtl,
       fair,
       fencing,
+      minReplicas,
       retryCount: opts.retryCount ?? this.options.retryCount,
       retryDelay: opts.retryDelay ?? this.options.retryDelay,
       retryJitter: opts.retryJitter ?? this.options.retryJitter,

@@ -41,7 +41,12 @@ export const readAcquireFenced: ReplyReader = (wrapped, round, i) => {
 
 const DECIMAL = /^[0-9]+$/;
 
-/** extend.lua: 1 extended, 0 not ours. release.lua: keys deleted, 0 not ours. */
+/** extend.lua, wrapped in the marker (its age does not matter: only the ttl it records). */
+export const readExtend: ReplyReader = (wrapped, round, i) => {
+  readCount(unwrapMarker(wrapped, round, i), round, i);
+};
+
+/** extend.lua: 1 extended, 2 extended and healed, 0 not ours. release.lua: keys deleted, 0 not ours. */
 export const readCount: ReplyReader = (reply, round, i) => {
   if (typeof reply === "number") round.settle(i, reply > 0 ? Vote.Granted : Vote.NotOwner);
   else round.settle(i, Vote.Error, unexpected(reply));

@@ -50,6 +50,21 @@ export interface RoundOptions {
   readonly earlyFailure: boolean;
   /** Grants of nodes still in their restart quarantine do not count (acquisitions). */
   readonly quarantine?: boolean;
+  /**
+   * A grant counts only once WAIT confirms that this many replicas of the node have it (the
+   * `minReplicas` option); 0 or unset sends no WAIT.
+   */
+  readonly minReplicas?: number;
+}
+
+/**
+ * The timeout of WAIT, from the command timeout: WAIT answers after it even when too few
+ * replicas acknowledged, and that answer must come back before the round gives up on the node
+ * (at the command timeout), so that the node's outcome says the replicas did not confirm
+ * rather than merely "timeout". Never 0: WAIT 0 would block forever.
+ */
+export function replicaWaitTimeout(commandTimeout: number): number {
+  return Math.max(1, Math.floor(commandTimeout * 0.75));
 }
 
 /**
@@ -92,6 +107,12 @@ export class Round implements ReplySink {
   readonly #quarantine: number;
   readonly #startedAt: number;
   readonly #ctx: QuorumContext;
+  /** minReplicas of this round (0: no WAIT). */
+  readonly #minReplicas: number;
+  /** The WAIT's timeout, for messages. */
+  readonly #waitTimeout: number;
+  /** Replicas that acknowledged the reply being read (Infinity: not asked). */
+  #acked = Infinity;
   #pending: number;
   #decided = false;
   #timer: NodeJS.Timeout | undefined;
@@ -120,6 +141,11 @@ export class Round implements ReplySink {
     this.#startedAt = now;
     this.#quarantine = options.quarantine === true ? ctx.restartQuarantine.ms : 0;
     this.#ctx = ctx;
+    const minReplicas = options.minReplicas ?? 0;
+    this.#minReplicas = minReplicas;
+    this.#waitTimeout = replicaWaitTimeout(ctx.commandTimeout);
+    const wait =
+      minReplicas > 0 ? ["WAIT", String(minReplicas), String(this.#waitTimeout)] : undefined;
     for (let i = 0; i < n; i++) {
       const node = nodes[i] as RedisNode;
       if (holders !== undefined && !mayHold(holders[i])) {
@@ -127,7 +153,7 @@ export class Round implements ReplySink {
       } else if (options.skipUnresponsive && !node.isResponsive(now)) {
         this.#settle(i, Vote.Skipped, `unresponsive: ${node.outstanding} commands unanswered`);
       } else {
-        node.dispatch(script, args, now, this, i);
+        node.dispatch(script, args, now, this, i, wait);
       }
     }
     if (!this.#decided) {
@@ -137,8 +163,19 @@ export class Round implements ReplySink {
   }
 
   /** ReplySink: a node answered. */
-  reply(index: number, value: unknown): void {
-    if (!this.#decided) this.#read(value, this, index);
+  reply(index: number, value: unknown, replicas?: number): void {
+    if (this.#decided) return;
+    if (replicas === undefined) {
+      this.#read(value, this, index);
+      return;
+    }
+    // The reader settles synchronously; #settle judges a grant against this count.
+    this.#acked = replicas;
+    try {
+      this.#read(value, this, index);
+    } finally {
+      this.#acked = Infinity;
+    }
   }
 
   /** ReplySink: a node's command failed. */
@@ -164,6 +201,14 @@ export class Round implements ReplySink {
   }
 
   #settle(i: number, vote: Vote, detail: string | number | undefined): void {
+    if (vote === Vote.Granted && this.#acked < this.#minReplicas) {
+      // Not yet on enough replicas: a failover to one of them could lose it. A failed vote,
+      // so rollback and release still go to this node, where the key is.
+      vote = Vote.Error;
+      detail =
+        `only ${this.#acked} of ${this.#minReplicas} replicas confirmed the write within ` +
+        `${this.#waitTimeout} ms (minReplicas)`;
+    }
     if (vote === Vote.Granted && this.#quarantine > 0) {
       // Judged at the round's start, the earliest moment: what this client saw of the node
       // (a new server process, or in strict mode a young one) keeps it out for the quarantine.

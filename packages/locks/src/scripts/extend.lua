@@ -1,20 +1,39 @@
 --[[
-  extend: give every key of one lock a new time to live, only if all of them still hold the owner's token.
+  extend: give every key of one lock a new time to live, and set the keys that are missing
+  (a node restarted empty, flushed, or one that never got them) again, all or none.
 
   KEYS[1..n]  the lock's resource keys
   ARGV[1]     the owner's token
   ARGV[2]     the new time to live, in milliseconds from now (a positive integer)
 
-  Returns 1 when every key was extended; 0 when some key no longer holds the token,
-  and then nothing was changed.
+  Returns 1 when every key held the token and was extended; 2 when, in addition, some keys
+  were absent and now hold the token with that ttl (healed); 0 when some key holds another
+  owner's token, and then nothing was changed (never written over another owner, as SET NX).
+
+  Wrapped in marker-open/marker-close, so that the node's marker records the new ttl (the
+  quarantine of every client follows it); the marker's age does not matter to an extension.
 ]]
+--- @include marker-open
 local token = ARGV[1]
+local ttl = ARGV[2]
+local missing = false
 for i = 1, #KEYS do
-  if redis.call('GET', KEYS[i]) ~= token then
+  local value = redis.call('GET', KEYS[i])
+  if not value then
+    missing = true
+  elseif value ~= token then
     return 0
   end
 end
-for i = 1, #KEYS do
-  redis.call('PEXPIRE', KEYS[i], ARGV[2])
+if not missing then
+  for i = 1, #KEYS do
+    redis.call('PEXPIRE', KEYS[i], ttl)
+  end
+  return 1
 end
-return 1
+-- Checked above, in this same script: an absent key is still absent here.
+for i = 1, #KEYS do
+  redis.call('SET', KEYS[i], token, 'PX', ttl)
+end
+return 2
+--- @include marker-close
