@@ -3,6 +3,15 @@ import { LockConfigError, type Lock } from "../../src/index.js";
 import { derivedKey } from "../../src/redlock/keys.js";
 import { useNodes } from "../fixtures/vitest.js";
 
+/** A counter value beyond every clock reading in microseconds (the year 2096). */
+const AHEAD = 4_000_000_000_000_000n;
+
+/** Server `i`'s clock (Redis TIME), in microseconds since the epoch. */
+async function serverMicros(env: ReturnType<typeof useNodes>, i: number): Promise<bigint> {
+  const [seconds, micros] = await (await env.nodes.inspect(i)).sendCommand<string[]>(["TIME"]);
+  return BigInt(seconds as string) * 1_000_000n + BigInt(micros as string);
+}
+
 /** Fails unless every token is larger than the one before it. */
 function expectIncreasing(tokens: readonly (bigint | undefined)[]): void {
   for (let i = 0; i < tokens.length; i++) {
@@ -57,26 +66,45 @@ describe("fencing tokens over 3 nodes", () => {
       { acquire: (r, t, o) => plain.acquire(r, t, { ...o, fencing: true }) },
       "r",
     );
-    expect(token).toBe(1n);
+    expect(typeof token).toBe("bigint");
     // The unfenced locks left no counter behind.
     expect(await env.nodes.keys()).toEqual([["{r}:fence"], ["{r}:fence"], ["{r}:fence"]]);
   });
 
+  test("a missing counter starts from the servers' clock in microseconds, then counts up", async () => {
+    const redlock = env.redlock({ fencing: true });
+    const before = await serverMicros(env, 0);
+    const first = await holdOnce(redlock, "clocked");
+    const after = await serverMicros(env, 0);
+    // The servers share this machine's clock: each node's reading lies between, so the largest
+    // of the quorum's does too.
+    expect(first).toBeGreaterThanOrEqual(before);
+    expect(first).toBeLessThanOrEqual(after);
+    // An existing counter counts up by one and ignores the clock, so that nodes whose counters
+    // agree hand out one token (no raise). An old counter (as earlier versions left) goes on.
+    const fence = derivedKey("old", "fence");
+    await Promise.all([0, 1, 2].map(async (i) => (await env.nodes.inspect(i)).set(fence, "5")));
+    expect([await holdOnce(redlock, "old"), await holdOnce(redlock, "old")]).toEqual([6n, 7n]);
+    await env.nodes.settle(fence, ["7", "7", "7"]);
+  });
+
   test("a node whose counter lags is raised to the lock's token", async () => {
     const fence = derivedKey("ledger", "fence");
-    await (await env.nodes.inspect(0)).set(fence, "100");
-    await (await env.nodes.inspect(1)).set(fence, "100");
-    await (await env.nodes.inspect(2)).set(fence, "5"); // it was down when 100 was handed out
+    // Counters ahead of every clock (as a node whose clock ran ahead would leave them): the
+    // counter, not the clock, decides the token, and exact values can be checked.
+    await (await env.nodes.inspect(0)).set(fence, String(AHEAD));
+    await (await env.nodes.inspect(1)).set(fence, String(AHEAD));
+    await (await env.nodes.inspect(2)).set(fence, "5"); // it was down when AHEAD was handed out
     await env.nodes.server(1).kill(); // the quorum is now nodes 0 and 2, which disagree
     const redlock = env.redlock({ fencing: true });
     const lock = await redlock.acquire("ledger", 10_000);
-    expect(lock.fencingToken).toBe(101n);
+    expect(lock.fencingToken).toBe(AHEAD + 1n);
     const [n0, n2] = await Promise.all(
       [0, 2].map(async (i) => (await env.nodes.inspect(i)).get(fence)),
     );
-    expect([n0, n2]).toEqual(["101", "101"]);
+    expect([n0, n2]).toEqual([String(AHEAD + 1n), String(AHEAD + 1n)]);
     await lock.release();
-    expect(await holdOnce(redlock, "ledger")).toBe(102n);
+    expect(await holdOnce(redlock, "ledger")).toBe(AHEAD + 2n);
   });
 
   test("a minority of nodes killed, restarted or flushed between holders", async () => {
@@ -149,6 +177,6 @@ describe("fencing on one node", () => {
 
   test("the plain mutex hands out tokens too", async () => {
     const redlock = env.redlock({ fencing: true });
-    expect([await holdOnce(redlock, "x"), await holdOnce(redlock, "x")]).toEqual([1n, 2n]);
+    expectIncreasing([await holdOnce(redlock, "x"), await holdOnce(redlock, "x")]);
   });
 });
