@@ -13,7 +13,7 @@ import { type AcquireFailure, lockIdOf } from "./events.js";
 import { fairQueueKeys } from "./keys.js";
 import { Lock } from "./lock.js";
 import { pause, ReleaseNotifier } from "./notifier.js";
-import { fencedKeys, largestFence, raiseFence } from "./fencing.js";
+import { fairKeys, fencedKeys, largestFence, raiseFence } from "./fencing.js";
 import { readAcquire, readAcquireFenced, readCount } from "./replies.js";
 import { mayHold, type ReplyReader, Round } from "./round.js";
 import { newToken } from "./token.js";
@@ -30,7 +30,7 @@ export interface AcquirePlan {
   readonly signal: AbortSignal | undefined;
   /** First come, first served (one resource). */
   readonly fair: boolean;
-  /** Hand out a fencing token with the lock (not with `fair`). */
+  /** Hand out a fencing token with the lock. */
   readonly fencing: boolean;
 }
 
@@ -85,16 +85,14 @@ class Acquisition {
     if (plan.fair) {
       const resource = plan.resources[0] as string;
       this.#script = scripts.fairAcquire;
-      this.#args = evalshaArgs(
-        scripts.fairAcquire,
-        [resource, ...fairQueueKeys(resource)],
-        [
-          this.#token,
-          String(plan.ttl),
-          String(ctx.clock.wall()),
-          String(Math.max(1_000, 2 * (plan.retryDelay + plan.retryJitter))),
-        ],
-      );
+      // With the fence counter as a fourth key, fair-acquire grants with a fencing token.
+      if (plan.fencing) this.#read = readAcquireFenced;
+      this.#args = evalshaArgs(scripts.fairAcquire, fairKeys(resource, plan.fencing), [
+        this.#token,
+        String(plan.ttl),
+        String(ctx.clock.wall()),
+        String(Math.max(1_000, 2 * (plan.retryDelay + plan.retryJitter))),
+      ]);
     } else if (plan.fencing) {
       this.#script = scripts.acquireFenced;
       this.#read = readAcquireFenced;

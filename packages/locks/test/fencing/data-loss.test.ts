@@ -26,8 +26,9 @@ function expectIncreasing(steps: readonly Step[]): void {
 async function holdOnce(
   redlock: Redlock,
   resources: string | string[],
+  fair = false,
 ): Promise<bigint | undefined> {
-  const lock: Lock = await redlock.acquire(resources, 10_000, { timeout: 10_000 });
+  const lock: Lock = await redlock.acquire(resources, 10_000, { timeout: 10_000, fair });
   const token = lock.fencingToken;
   await lock.release();
   return token;
@@ -49,26 +50,29 @@ describe("fencing tokens across data loss on every node (3 nodes)", () => {
     for (const i of indexes) expect(counters[i], `counter on node ${i}`).toBeNull();
   }
 
-  test("one resource: restarts, FLUSHALL, a minority restart", async () => {
+  test("plain and fair locks on one resource: restarts, FLUSHALL, a minority restart", async () => {
     const redlock = env.redlock({ fencing: true, retryDelay: 20, retryJitter: 20 });
     const steps: Step[] = [];
-    const take = async (what: string) =>
-      steps.push({ what, token: await holdOnce(redlock, "seq") });
+    const take = async (what: string, fair = false) =>
+      steps.push({ what, token: await holdOnce(redlock, "seq", fair) });
 
-    await take("first");
-    await take("second");
+    await take("first plain");
+    await take("second plain");
+    await take("first fair", true);
     await restart(ALL);
     await expectLost("seq", ALL);
-    await take("after every node restarted");
-    await take("again");
+    await take("plain after every node restarted");
+    await take("plain again");
     await flushAll();
     await expectLost("seq", ALL);
-    await take("after FLUSHALL everywhere");
+    await take("fair after FLUSHALL everywhere", true);
     await restart([1]);
     await expectLost("seq", [1]);
-    await take("after a minority restart");
+    await take("plain after a minority restart");
     await restart(ALL);
-    await take("after every node restarted again");
+    await take("fair after every node restarted again", true);
+    await flushAll();
+    await take("plain after FLUSHALL again");
     expectIncreasing(steps);
   });
 

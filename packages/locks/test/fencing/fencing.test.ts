@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
-import { LockConfigError, type Lock } from "../../src/index.js";
-import { derivedKey } from "../../src/redlock/keys.js";
-import { useNodes } from "../fixtures/vitest.js";
+import type { Lock } from "../../src/index.js";
+import { derivedKey, fairQueueKeys } from "../../src/redlock/keys.js";
+import { useNodes, waitFor } from "../fixtures/vitest.js";
 
 /** A counter value beyond every clock reading in microseconds (the year 2096). */
 const AHEAD = 4_000_000_000_000_000n;
@@ -162,13 +162,50 @@ describe("fencing tokens over 3 nodes", () => {
     expectIncreasing(tokens);
   });
 
-  test("fair locks do not take fencing; nothing is sent", async () => {
-    expect(() => env.redlock({ fair: true, fencing: true })).toThrow(LockConfigError);
-    const redlock = env.redlock({ fair: true });
-    await expect(redlock.acquire("f", 1_000, { fencing: true })).rejects.toThrow(
-      /fencing tokens are not available for fair locks/,
-    );
-    expect((await env.nodes.keys()).flat()).toEqual([]);
+  test("fair locks hand out tokens too, from the same counter as plain locks", async () => {
+    const fair = env.redlock({ fair: true, fencing: true });
+    const plain = env.redlock({ fencing: true });
+    const perCall = env.redlock({ fair: true });
+    const tokens = [
+      await holdOnce(fair, "f"),
+      await holdOnce(plain, "f"),
+      await holdOnce(fair, "f"),
+      await holdOnce({ acquire: (r, t, o) => perCall.acquire(r, t, { ...o, fencing: true }) }, "f"),
+    ];
+    expectIncreasing(tokens);
+    expect(await holdOnce(perCall, "f")).toBeUndefined();
+    const counters = await env.nodes.values(derivedKey("f", "fence"));
+    expect(counters.filter((c) => c === String(tokens[3])).length).toBeGreaterThanOrEqual(2);
+  });
+
+  test("a fair lock raises a lagging counter to its token", async () => {
+    const fence = derivedKey("queue", "fence");
+    await (await env.nodes.inspect(0)).set(fence, String(AHEAD));
+    await (await env.nodes.inspect(2)).set(fence, "5");
+    await env.nodes.server(1).kill();
+    const redlock = env.redlock({ fair: true, fencing: true });
+    const lock = await redlock.acquire("queue", 10_000);
+    expect(lock.fencingToken).toBe(AHEAD + 1n);
+    expect(await (await env.nodes.inspect(2)).get(fence)).toBe(String(AHEAD + 1n));
+    await lock.release();
+    expect(await holdOnce(redlock, "queue")).toBe(AHEAD + 2n);
+  });
+
+  test("a waiting fair lock gets a token larger than the holder's it waited for", async () => {
+    const redlock = env.redlock({ fair: true, fencing: true, retryCount: -1 });
+    const first = await redlock.acquire("line", 10_000);
+    const second = redlock.acquire("line", 10_000, { timeout: 5_000 });
+    // Queued on a quorum before the holder lets go, so the grant comes from the queue.
+    await waitFor(async () => {
+      const queued = await Promise.all(
+        [0, 1, 2].map(async (i) => (await env.nodes.inspect(i)).zCard(fairQueueKeys("line")[0])),
+      );
+      return queued.filter((n) => n === 1).length >= 2;
+    });
+    await first.release();
+    const next = await second;
+    expectIncreasing([first.fencingToken, next.fencingToken]);
+    await next.release();
   });
 });
 
