@@ -4,11 +4,14 @@
   to it, so that successive holders of a resource draw ever larger tokens (see fence-raise for
   the quorum side).
 
-  A counter that exists counts up by one. A missing counter (the resource was never fenced on
-  this node, or the node lost its data: a restart without persistence, FLUSHALL) starts from
-  this server's clock, TIME in microseconds since the epoch: every token handed out before was
-  a counter that also started from a clock reading and then grew by one per holder, far slower
-  than the clock, so the clock has moved past it unless it was set back since.
+  A counter that exists counts up by one, and is lifted to the start of the current second on
+  this server's clock (TIME, in microseconds since the epoch) when it is behind that. A missing
+  counter (the resource was never fenced on this node, or the node lost its data: a restart
+  without persistence, FLUSHALL) starts from the clock itself. Every token handed out before was
+  a clock reading plus one per holder since, and holders come far slower than one per
+  microsecond, so the clock has moved past it unless it was set back since: tokens keep
+  growing when every node lost its counters (from the clock, at once), or came back with older
+  ones (from a snapshot: once a second has passed).
 
   KEYS[1..n]     the lock's resource keys
   KEYS[n+1..2n]  their fence counters, in the same order (derivedKey(resource, "fence"): same
@@ -21,8 +24,9 @@
     a string   every key now holds the token with the given ttl (set now, or already ours: a
                retry after a lost reply); the string is this node's fencing token in decimal:
                the largest of (counter + 1, or TIME in microseconds where a counter is
-               missing) over the lock's resources, and every counter of the lock now holds it,
-               so a multi-resource lock leaves all its counters at its token;
+               missing) over the lock's resources, and at least TIME's whole seconds in
+               microseconds; every counter of the lock now holds it, so a multi-resource lock
+               leaves all its counters at its token;
     n>0        a key is held by another token and nothing was changed; it expires in n-1 ms;
     -1         a key is held by another token that has no expiry.
 ]]
@@ -39,27 +43,19 @@ for i = 1, n do
   end
 end
 
--- An existing counter counts up rather than jumping to the clock, so that nodes whose counters
--- agree hand out the same token (no second round trip); only a missing one reads the clock.
--- Microseconds since the epoch stay below 2^53, where Lua's numbers (and JS's) are exact, until
--- the year 2255; '%d' keeps them out of exponent notation, which tonumber and BigInt could not
--- read back.
-local fence = 0
-local clock
+-- An existing counter is lifted to the second, not to the microsecond: nodes whose counters
+-- agree then hand out one token (no raise round) unless they straddle a second. Microseconds
+-- since the epoch stay below 2^53, where Lua's numbers (and JS's) are exact, until the year
+-- 2255; '%d' keeps them out of exponent notation, which tonumber and BigInt could not read.
+local now = redis.call('TIME')
+local second = tonumber(now[1]) * 1000000
+local fence = second
 for i = 1, n do
   redis.call('SET', KEYS[i], token, 'PX', ttl)
   local count = redis.call('GET', KEYS[n + i])
-  local nextValue
-  if count then
-    nextValue = tonumber(count) + 1
-  else
-    if not clock then
-      local now = redis.call('TIME')
-      clock = tonumber(now[1]) * 1000000 + tonumber(now[2])
-    end
-    nextValue = clock
-  end
-  if nextValue > fence then fence = nextValue end
+  local drawn = second + tonumber(now[2])
+  if count then drawn = tonumber(count) + 1 end
+  if drawn > fence then fence = drawn end
 end
 local text = string.format('%d', fence)
 for i = 1, n do

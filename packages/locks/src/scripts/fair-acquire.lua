@@ -10,8 +10,8 @@
            their place lapses
   KEYS[4]  optional, for a fenced lock: the resource's fence counter (derivedKey(resource,
            "fence"), no expiry); a grant then hands back a fencing token, made as in
-           acquire-fenced (counter + 1, or TIME in microseconds when the counter is missing),
-           and the counter is set to it
+           acquire-fenced (counter + 1 but at least TIME's whole seconds in microseconds, or
+           TIME in microseconds when the counter is missing), and the counter is set to it
   ARGV[1]  the owner's token
   ARGV[2]  time to live of the lock, in ms
   ARGV[3]  arrival score, chosen once per acquisition by the client and sent to every node, so
@@ -39,13 +39,10 @@ end
 -- lost reply): a larger token is never wrong.
 local function granted()
   if not KEYS[4] then return 0 end
+  local second = tonumber(now[1]) * 1000000
   local count = redis.call('GET', KEYS[4])
-  local fence
-  if count then
-    fence = tonumber(count) + 1
-  else
-    fence = tonumber(now[1]) * 1000000 + tonumber(now[2])
-  end
+  local fence = second + tonumber(now[2])
+  if count then fence = math.max(tonumber(count) + 1, second) end
   local text = string.format('%d', fence)
   redis.call('SET', KEYS[4], text)
   return text

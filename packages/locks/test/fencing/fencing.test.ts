@@ -71,7 +71,7 @@ describe("fencing tokens over 3 nodes", () => {
     expect(await env.nodes.keys()).toEqual([["{r}:fence"], ["{r}:fence"], ["{r}:fence"]]);
   });
 
-  test("a missing counter starts from the servers' clock in microseconds, then counts up", async () => {
+  test("a missing counter starts from the servers' clock in microseconds; one ahead counts up", async () => {
     const redlock = env.redlock({ fencing: true });
     const before = await serverMicros(env, 0);
     const first = await holdOnce(redlock, "clocked");
@@ -80,12 +80,25 @@ describe("fencing tokens over 3 nodes", () => {
     // of the quorum's does too.
     expect(first).toBeGreaterThanOrEqual(before);
     expect(first).toBeLessThanOrEqual(after);
-    // An existing counter counts up by one and ignores the clock, so that nodes whose counters
-    // agree hand out one token (no raise). An old counter (as earlier versions left) goes on.
-    const fence = derivedKey("old", "fence");
-    await Promise.all([0, 1, 2].map(async (i) => (await env.nodes.inspect(i)).set(fence, "5")));
-    expect([await holdOnce(redlock, "old"), await holdOnce(redlock, "old")]).toEqual([6n, 7n]);
-    await env.nodes.settle(fence, ["7", "7", "7"]);
+    // A counter ahead of the clock counts up by one, so nodes whose counters agree hand out
+    // one token (no raise round).
+    const ahead = derivedKey("ahead", "fence");
+    await Promise.all(
+      [0, 1, 2].map(async (i) => (await env.nodes.inspect(i)).set(ahead, String(AHEAD))),
+    );
+    expect([await holdOnce(redlock, "ahead"), await holdOnce(redlock, "ahead")]).toEqual([
+      AHEAD + 1n,
+      AHEAD + 2n,
+    ]);
+    await env.nodes.settle(ahead, [String(AHEAD + 2n), String(AHEAD + 2n), String(AHEAD + 2n)]);
+    // A counter far behind the clock (left by an earlier version, or restored from an old
+    // snapshot) is lifted to the start of the current second.
+    const old = derivedKey("old", "fence");
+    await Promise.all([0, 1, 2].map(async (i) => (await env.nodes.inspect(i)).set(old, "5")));
+    const beforeOld = await serverMicros(env, 0);
+    const lifted = await holdOnce(redlock, "old");
+    expect(lifted).toBeGreaterThanOrEqual((beforeOld / 1_000_000n) * 1_000_000n);
+    expect(lifted).toBeLessThanOrEqual(await serverMicros(env, 0));
   });
 
   test("a node whose counter lags is raised to the lock's token", async () => {
