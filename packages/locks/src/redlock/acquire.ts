@@ -13,7 +13,7 @@ import { type AcquireFailure, lockIdOf } from "./events.js";
 import { fairQueueKeys } from "./keys.js";
 import { Lock } from "./lock.js";
 import { pause, ReleaseNotifier } from "./notifier.js";
-import { fencedKeys, largestFence, raiseFence } from "./fencing.js";
+import { fairKeys, fencedKeys, largestFence, raiseFence } from "./fencing.js";
 import { readAcquire, readAcquireFenced, readCount } from "./replies.js";
 import { mayHold, type ReplyReader, Round, type RoundOptions } from "./round.js";
 import { newToken } from "./token.js";
@@ -31,7 +31,7 @@ export interface AcquirePlan {
   readonly signal: AbortSignal | undefined;
   /** First come, first served (one resource). */
   readonly fair: boolean;
-  /** Hand out a fencing token with the lock (not with `fair`). */
+  /** Hand out a fencing token with the lock. */
   readonly fencing: boolean;
   /** Count the grants of quarantined nodes (efficiency locks: a second holder costs only work). */
   readonly countQuarantined: boolean;
@@ -117,7 +117,9 @@ class Acquisition {
     const marker = markerKey(first, ctx.clustered);
     if (plan.fair) {
       this.#script = scripts.fairAcquire;
-      this.#keys = [first, ...fairQueueKeys(first), marker];
+      // With the fence counter as a fourth key, fair-acquire grants with a fencing token.
+      if (plan.fencing) this.#read = readAcquireFenced;
+      this.#keys = [...fairKeys(first, plan.fencing), marker];
       this.#argv = [
         this.#token,
         String(plan.ttl),
@@ -135,8 +137,7 @@ class Acquisition {
       this.#argv = [this.#token, String(plan.ttl)];
     }
     const base = plan.countQuarantined ? EFFICIENCY_OPTIONS : ACQUIRE_OPTIONS;
-    this.#roundOptions =
-      plan.minReplicas > 0 ? { ...base, minReplicas: plan.minReplicas } : base;
+    this.#roundOptions = plan.minReplicas > 0 ? { ...base, minReplicas: plan.minReplicas } : base;
     this.#drift = clockDrift(plan.ttl, ctx.driftFactor);
     const single = plan.retryCount === 0 || plan.timeout === 0;
     const now = performance.now();
@@ -182,13 +183,7 @@ class Acquisition {
   }
 
   #round(): Round {
-    return new Round(
-      this.#ctx,
-      this.#script,
-      this.#currentArgs(),
-      this.#read,
-      this.#roundOptions,
-    );
+    return new Round(this.#ctx, this.#script, this.#currentArgs(), this.#read, this.#roundOptions);
   }
 
   /**

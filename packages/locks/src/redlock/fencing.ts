@@ -1,7 +1,7 @@
 import { evalshaArgs } from "../client/redis-node.js";
 import { scripts } from "../scripts/index.js";
 import type { QuorumContext } from "./context.js";
-import { derivedKey } from "./keys.js";
+import { derivedKey, fairQueueKeys } from "./keys.js";
 import { readCount } from "./replies.js";
 import { Round, Vote, type Votes } from "./round.js";
 
@@ -12,6 +12,17 @@ import { Round, Vote, type Votes } from "./round.js";
 export function fencedKeys(resources: readonly string[]): string[] {
   const keys = resources.slice();
   for (const resource of resources) keys.push(derivedKey(resource, "fence"));
+  return keys;
+}
+
+/**
+ * The keys of fair-acquire: the resource key, its queue and leases, then, for a fenced lock, its
+ * fence counter (the same counter as a plain fenced lock's: the two kinds may take turns on one
+ * resource and their tokens still grow).
+ */
+export function fairKeys(resource: string, fencing: boolean): string[] {
+  const keys = [resource, ...fairQueueKeys(resource)];
+  if (fencing) keys.push(derivedKey(resource, "fence"));
   return keys;
 }
 

@@ -64,7 +64,7 @@ export const redlockOptionsSchema = z.strictObject({
   fair: z.boolean({ error: "must be true or false" }).default(false),
   /**
    * Hand out a fencing token with every lock (`lock.fencingToken`), at the cost of a second
-   * round trip when the nodes' counters disagree. Not with `fair`. Default false.
+   * round trip when the nodes' counters disagree. Fair locks too. Default false.
    */
   fencing: z.boolean({ error: "must be true or false" }).default(false),
   /**

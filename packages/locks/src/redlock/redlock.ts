@@ -122,11 +122,6 @@ export class Redlock extends EventEmitter<RedlockEvents> {
   constructor(nodes: readonly NodeInput[], options: RedlockOptions = {}) {
     super();
     const resolved = parseOrThrow(redlockOptionsSchema, options, "options");
-    if (resolved.fair && resolved.fencing) {
-      throw new LockConfigError([
-        { field: "options.fencing", message: "fencing tokens are not available for fair locks" },
-      ]);
-    }
     const adapters = createNodes(nodes, {
       connectTimeout: resolved.connectTimeout,
       clientOptions: resolved.clientOptions,
@@ -337,11 +332,6 @@ export class Redlock extends EventEmitter<RedlockEvents> {
     if (fair && list.length > 1) {
       throw new LockConfigError([
         { field: "options.fair", message: "a fair lock takes exactly one resource" },
-      ]);
-    }
-    if (fair && fencing) {
-      throw new LockConfigError([
-        { field: "options.fencing", message: "fencing tokens are not available for fair locks" },
       ]);
     }
     const minReplicas = opts.minReplicas ?? this.options.minReplicas;

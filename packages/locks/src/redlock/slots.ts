@@ -1,11 +1,10 @@
 import { hashSlot } from "../client/hash-slot.js";
 import { LockConfigError } from "../errors/index.js";
-import { fencedKeys } from "./fencing.js";
-import { fairQueueKeys } from "./keys.js";
+import { fairKeys, fencedKeys } from "./fencing.js";
 
 /** Every key the acquire script of a lock touches: its resources and the keys derived from them. */
 export function scriptKeys(resources: readonly string[], fair: boolean, fencing: boolean) {
-  if (fair) return [resources[0] as string, ...fairQueueKeys(resources[0] as string)];
+  if (fair) return fairKeys(resources[0] as string, fencing);
   return fencing ? fencedKeys(resources) : resources;
 }
 

@@ -8,14 +8,19 @@
   KEYS[2]  the queue: a sorted set of waiting tokens, scored by arrival
   KEYS[3]  the leases: a sorted set of waiting tokens, scored by the server time (ms) at which
            their place lapses
+  KEYS[4]  optional, for a fenced lock: the resource's fence counter (derivedKey(resource,
+           "fence"), no expiry); a grant then hands back a fencing token, made as in
+           acquire-fenced (counter + 1 but at least TIME's whole seconds in microseconds, or
+           TIME in microseconds when the counter is missing), and the counter is set to it
   ARGV[1]  the owner's token
   ARGV[2]  time to live of the lock, in ms
   ARGV[3]  arrival score, chosen once per acquisition by the client and sent to every node, so
            that the queue has the same order on every node
   ARGV[4]  lease margin in ms: a place lasts until the lock's remaining ttl plus this margin
 
-  Returns an integer, like acquire:
-     0   the lock is ours (set now, or already ours)
+  Returns, like acquire (or acquire-fenced with KEYS[4]):
+     0   the lock is ours (set now, or already ours); with KEYS[4] instead this node's fencing
+         token, a string in decimal
     n>0  not now: retry within n-1 ms (the holder's remaining ttl, or the head waiter's lease)
     -1   held by another token with no expiry
 
@@ -33,10 +38,24 @@ for i = 1, #lapsed do
   redis.call('ZREM', KEYS[3], lapsed[i])
 end
 
+-- The reply to a grant, with a fencing token made as in acquire-fenced (see there why). A
+-- fenced grant always draws a new token, also when the lock was already ours (a retry after a
+-- lost reply): a larger token is never wrong.
+local function granted()
+  if not KEYS[4] then return 0 end
+  local second = tonumber(now[1]) * 1000000
+  local count = redis.call('GET', KEYS[4])
+  local fence = second + tonumber(now[2])
+  if count then fence = math.max(tonumber(count) + 1, second) end
+  local text = string.format('%d', fence)
+  redis.call('SET', KEYS[4], text)
+  return text
+end
+
 local holder = redis.call('GET', KEYS[1])
 if holder == token then
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
-  return 0
+  return granted()
 end
 if not holder then
   local head = redis.call('ZRANGE', KEYS[2], 0, 0)
@@ -44,7 +63,7 @@ if not holder then
     redis.call('SET', KEYS[1], token, 'PX', ARGV[2])
     redis.call('ZREM', KEYS[2], token)
     redis.call('ZREM', KEYS[3], token)
-    return 0
+    return granted()
   end
 end
 

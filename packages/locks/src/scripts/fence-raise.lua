@@ -1,8 +1,8 @@
 --[[
-  fence-raise: after a fenced acquisition whose nodes handed back different tokens, lift every
-  fence counter of the lock to at least the token the client settled on (the largest). Any two
-  quorums share a node, so the next holder increments a counter that is already at our token
-  and draws a larger one.
+  fence-raise: after a fenced acquisition (acquire-fenced, or fair-acquire with a counter) whose
+  nodes handed back different tokens, lift every fence counter of the lock to at least the token
+  the client settled on (the largest). Any two quorums share a node, so the next holder finds a
+  counter there that is already at our token and draws a larger one.
 
   KEYS[1..n]     the lock's resource keys
   KEYS[n+1..2n]  their fence counters, in the same order

@@ -1,7 +1,16 @@
 import { describe, expect, test } from "vitest";
-import { LockConfigError, type Lock } from "../../src/index.js";
-import { derivedKey } from "../../src/redlock/keys.js";
-import { useNodes } from "../fixtures/vitest.js";
+import type { Lock } from "../../src/index.js";
+import { derivedKey, fairQueueKeys } from "../../src/redlock/keys.js";
+import { useNodes, waitFor } from "../fixtures/vitest.js";
+
+/** A counter value beyond every clock reading in microseconds (the year 2096). */
+const AHEAD = 4_000_000_000_000_000n;
+
+/** Server `i`'s clock (Redis TIME), in microseconds since the epoch. */
+async function serverMicros(env: ReturnType<typeof useNodes>, i: number): Promise<bigint> {
+  const [seconds, micros] = await (await env.nodes.inspect(i)).sendCommand<string[]>(["TIME"]);
+  return BigInt(seconds as string) * 1_000_000n + BigInt(micros as string);
+}
 
 /** Fails unless every token is larger than the one before it. */
 function expectIncreasing(tokens: readonly (bigint | undefined)[]): void {
@@ -57,26 +66,58 @@ describe("fencing tokens over 3 nodes", () => {
       { acquire: (r, t, o) => plain.acquire(r, t, { ...o, fencing: true }) },
       "r",
     );
-    expect(token).toBe(1n);
+    expect(typeof token).toBe("bigint");
     // The unfenced locks left no counter behind.
     expect(await env.nodes.keys()).toEqual([["{r}:fence"], ["{r}:fence"], ["{r}:fence"]]);
   });
 
+  test("a missing counter starts from the servers' clock in microseconds; one ahead counts up", async () => {
+    const redlock = env.redlock({ fencing: true });
+    const before = await serverMicros(env, 0);
+    const first = await holdOnce(redlock, "clocked");
+    const after = await serverMicros(env, 0);
+    // The servers share this machine's clock: each node's reading lies between, so the largest
+    // of the quorum's does too.
+    expect(first).toBeGreaterThanOrEqual(before);
+    expect(first).toBeLessThanOrEqual(after);
+    // A counter ahead of the clock counts up by one, so nodes whose counters agree hand out
+    // one token (no raise round).
+    const ahead = derivedKey("ahead", "fence");
+    await Promise.all(
+      [0, 1, 2].map(async (i) => (await env.nodes.inspect(i)).set(ahead, String(AHEAD))),
+    );
+    expect([await holdOnce(redlock, "ahead"), await holdOnce(redlock, "ahead")]).toEqual([
+      AHEAD + 1n,
+      AHEAD + 2n,
+    ]);
+    await env.nodes.settle(ahead, [String(AHEAD + 2n), String(AHEAD + 2n), String(AHEAD + 2n)]);
+    // A counter far behind the clock (left by an earlier version, or restored from an old
+    // snapshot) is lifted to the start of the current second.
+    const old = derivedKey("old", "fence");
+    await Promise.all([0, 1, 2].map(async (i) => (await env.nodes.inspect(i)).set(old, "5")));
+    const beforeOld = await serverMicros(env, 0);
+    const lifted = await holdOnce(redlock, "old");
+    expect(lifted).toBeGreaterThanOrEqual((beforeOld / 1_000_000n) * 1_000_000n);
+    expect(lifted).toBeLessThanOrEqual(await serverMicros(env, 0));
+  });
+
   test("a node whose counter lags is raised to the lock's token", async () => {
     const fence = derivedKey("ledger", "fence");
-    await (await env.nodes.inspect(0)).set(fence, "100");
-    await (await env.nodes.inspect(1)).set(fence, "100");
-    await (await env.nodes.inspect(2)).set(fence, "5"); // it was down when 100 was handed out
+    // Counters ahead of every clock (as a node whose clock ran ahead would leave them): the
+    // counter, not the clock, decides the token, and exact values can be checked.
+    await (await env.nodes.inspect(0)).set(fence, String(AHEAD));
+    await (await env.nodes.inspect(1)).set(fence, String(AHEAD));
+    await (await env.nodes.inspect(2)).set(fence, "5"); // it was down when AHEAD was handed out
     await env.nodes.server(1).kill(); // the quorum is now nodes 0 and 2, which disagree
     const redlock = env.redlock({ fencing: true });
     const lock = await redlock.acquire("ledger", 10_000);
-    expect(lock.fencingToken).toBe(101n);
+    expect(lock.fencingToken).toBe(AHEAD + 1n);
     const [n0, n2] = await Promise.all(
       [0, 2].map(async (i) => (await env.nodes.inspect(i)).get(fence)),
     );
-    expect([n0, n2]).toEqual(["101", "101"]);
+    expect([n0, n2]).toEqual([String(AHEAD + 1n), String(AHEAD + 1n)]);
     await lock.release();
-    expect(await holdOnce(redlock, "ledger")).toBe(102n);
+    expect(await holdOnce(redlock, "ledger")).toBe(AHEAD + 2n);
   });
 
   test("a minority of nodes killed, restarted or flushed between holders", async () => {
@@ -134,13 +175,50 @@ describe("fencing tokens over 3 nodes", () => {
     expectIncreasing(tokens);
   });
 
-  test("fair locks do not take fencing; nothing is sent", async () => {
-    expect(() => env.redlock({ fair: true, fencing: true })).toThrow(LockConfigError);
-    const redlock = env.redlock({ fair: true });
-    await expect(redlock.acquire("f", 1_000, { fencing: true })).rejects.toThrow(
-      /fencing tokens are not available for fair locks/,
-    );
-    expect((await env.nodes.keys()).flat()).toEqual([]);
+  test("fair locks hand out tokens too, from the same counter as plain locks", async () => {
+    const fair = env.redlock({ fair: true, fencing: true });
+    const plain = env.redlock({ fencing: true });
+    const perCall = env.redlock({ fair: true });
+    const tokens = [
+      await holdOnce(fair, "f"),
+      await holdOnce(plain, "f"),
+      await holdOnce(fair, "f"),
+      await holdOnce({ acquire: (r, t, o) => perCall.acquire(r, t, { ...o, fencing: true }) }, "f"),
+    ];
+    expectIncreasing(tokens);
+    expect(await holdOnce(perCall, "f")).toBeUndefined();
+    const counters = await env.nodes.values(derivedKey("f", "fence"));
+    expect(counters.filter((c) => c === String(tokens[3])).length).toBeGreaterThanOrEqual(2);
+  });
+
+  test("a fair lock raises a lagging counter to its token", async () => {
+    const fence = derivedKey("queue", "fence");
+    await (await env.nodes.inspect(0)).set(fence, String(AHEAD));
+    await (await env.nodes.inspect(2)).set(fence, "5");
+    await env.nodes.server(1).kill();
+    const redlock = env.redlock({ fair: true, fencing: true });
+    const lock = await redlock.acquire("queue", 10_000);
+    expect(lock.fencingToken).toBe(AHEAD + 1n);
+    expect(await (await env.nodes.inspect(2)).get(fence)).toBe(String(AHEAD + 1n));
+    await lock.release();
+    expect(await holdOnce(redlock, "queue")).toBe(AHEAD + 2n);
+  });
+
+  test("a waiting fair lock gets a token larger than the holder's it waited for", async () => {
+    const redlock = env.redlock({ fair: true, fencing: true, retryCount: -1 });
+    const first = await redlock.acquire("line", 10_000);
+    const second = redlock.acquire("line", 10_000, { timeout: 5_000 });
+    // Queued on a quorum before the holder lets go, so the grant comes from the queue.
+    await waitFor(async () => {
+      const queued = await Promise.all(
+        [0, 1, 2].map(async (i) => (await env.nodes.inspect(i)).zCard(fairQueueKeys("line")[0])),
+      );
+      return queued.filter((n) => n === 1).length >= 2;
+    });
+    await first.release();
+    const next = await second;
+    expectIncreasing([first.fencingToken, next.fencingToken]);
+    await next.release();
   });
 });
 
@@ -149,6 +227,6 @@ describe("fencing on one node", () => {
 
   test("the plain mutex hands out tokens too", async () => {
     const redlock = env.redlock({ fencing: true });
-    expect([await holdOnce(redlock, "x"), await holdOnce(redlock, "x")]).toEqual([1n, 2n]);
+    expectIncreasing([await holdOnce(redlock, "x"), await holdOnce(redlock, "x")]);
   });
 });
