@@ -14,6 +14,7 @@ export {
   LockError,
   LockExpiredError,
   LockExtensionError,
+  LockHoldLimitError,
   LockOwnershipError,
   LockReleaseError,
   LockTimeoutError,
