@@ -64,6 +64,19 @@ describe("ioredis-mock as a node: a single-node mutex in memory", () => {
     await lock.release();
   });
 
+  test("fencing tokens rise and fair locks are granted, through its Lua emulation", async () => {
+    const redlock = redlockOver(newMock());
+    const first = await redlock.acquire("fenced", 1_000, { fencing: true });
+    await first.release();
+    const second = await redlock.acquire("fenced", 1_000, { fencing: true });
+    expect(first.fencingToken).toBeDefined();
+    expect(second.fencingToken).toBe((first.fencingToken ?? 0n) + 1n);
+    await second.release();
+    const fair = await redlock.acquire("queued", 1_000, { fair: true });
+    expect(fair.isHeld()).toBe(true);
+    await fair.release();
+  });
+
   test("using() keeps a short lock alive over several ttls", async () => {
     const mock = newMock();
     const redlock = redlockOver(mock);
