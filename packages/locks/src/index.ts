@@ -16,6 +16,7 @@ export {
   LockError,
   LockExpiredError,
   LockExtensionError,
+  LockHoldLimitError,
   LockOwnershipError,
   LockReleaseError,
   LockTimeoutError,

@@ -184,6 +184,8 @@ const lockShape: Shape = {
   maxRetries: anyValue,
   signal: anySignal,
   autoExtend: anyBoolean,
+  maxExtensions: anyValue,
+  maxHoldTime: anyValue,
 };
 const cacheShape: Shape = {
   ttl: anyTtl,
@@ -309,7 +311,12 @@ describe("every public option, fed random values", () => {
   });
 
   test("redlock.using(resources, ttl, options, routine)", async () => {
-    const shape = { ...acquireShape, automaticExtensionThreshold: anyValue };
+    const shape = {
+      ...acquireShape,
+      automaticExtensionThreshold: anyValue,
+      maxExtensions: anyValue,
+      maxHoldTime: anyValue,
+    };
     await fc.assert(
       fc.asyncProperty(anyResources, anyTtl, someOptions(shape), async (res, ttl, o) => {
         await judge(() =>

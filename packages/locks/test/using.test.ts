@@ -4,7 +4,9 @@ import {
   type LostEvent,
   type LockError,
   LockExpiredError,
+  LockHoldLimitError,
   LockOwnershipError,
+  type Redlock,
 } from "../src/index.js";
 import { useNodes, waitFor } from "./fixtures/vitest.js";
 
@@ -108,6 +110,135 @@ describe("using(): automatic extension and loss signalling", () => {
     await expect(
       redlock.using("x", 500, undefined as unknown as () => Promise<void>),
     ).rejects.toBeInstanceOf(LockConfigError);
+    expect((await env.nodes.keys()).flat()).toEqual([]);
+  });
+});
+
+/** Counts the extensions `redlock` makes (by its watchdogs among them). */
+function countExtensions(redlock: Redlock): { readonly count: number } {
+  const counter = { count: 0 };
+  redlock.on("extended", () => {
+    counter.count++;
+  });
+  return counter;
+}
+
+describe("using(): the default threshold fits any ttl", () => {
+  const env = useNodes(3);
+
+  test.each([300, 50])("a %d ms lock with the defaults is kept over several ttls", async (ttl) => {
+    const redlock = env.redlock();
+    expect(redlock.options.automaticExtensionThreshold).toBeUndefined();
+    const extensions = countExtensions(redlock);
+    const result = await redlock.using("short", ttl, async (signal, lock) => {
+      const started = performance.now();
+      // Five extensions of a ttl each, and four ttls gone by, with the lock held at every look.
+      await waitFor(() => {
+        expect(lock.isHeld()).toBe(true);
+        expect(signal.aborted).toBe(false);
+        return extensions.count >= 5 && performance.now() - started > 4 * ttl;
+      });
+      return "done";
+    });
+    expect(result).toBe("done");
+    await waitFor(async () => (await env.nodes.values("short")).every((v) => v === null));
+  });
+
+  test("an explicit threshold at or above the ttl is still refused, on the Redlock or per call", async () => {
+    const redlock = env.redlock({ automaticExtensionThreshold: 300 });
+    const refused = await redlock.using("x", 300, () => Promise.resolve()).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(LockConfigError);
+    expect((refused as LockConfigError).message).toMatch(
+      /automaticExtensionThreshold: must be below the ttl \(300 ms\)/,
+    );
+    await expect(
+      env.redlock().using("x", 50, { automaticExtensionThreshold: 60 }, () => Promise.resolve()),
+    ).rejects.toBeInstanceOf(LockConfigError);
+    expect((await env.nodes.keys()).flat()).toEqual([]);
+  });
+});
+
+describe("using(): maxExtensions and maxHoldTime", () => {
+  const env = useNodes(3);
+
+  test("maxExtensions: 2 aborts the signal after exactly two extensions, then releases", async () => {
+    const redlock = env.redlock();
+    const extensions = countExtensions(redlock);
+    const lost: LostEvent[] = [];
+    redlock.on("lost", (event) => lost.push(event));
+    const releaseErrors: LockError[] = [];
+    redlock.on("releaseError", (_l, e) => releaseErrors.push(e));
+    const reason = await redlock.using("capped", 300, { maxExtensions: 2 }, async (signal) => {
+      await waitFor(() => signal.aborted);
+      return signal.reason as unknown;
+    });
+    expect(reason).toBeInstanceOf(LockHoldLimitError);
+    const error = reason as LockHoldLimitError;
+    expect(error.limit).toBe("maxExtensions");
+    expect(error.value).toBe(2);
+    expect(error.extensions).toBe(2);
+    expect(error.resources).toEqual(["capped"]);
+    expect(error.message).toMatch(/reached its maxExtensions cap \(2 extensions\)/);
+    expect(extensions.count).toBe(2);
+    // A cap is not a loss: the lock was still ours and is released as usual.
+    await waitFor(async () => (await env.nodes.values("capped")).every((v) => v === null));
+    expect(lost).toEqual([]);
+    expect(releaseErrors).toEqual([]);
+  });
+
+  test("maxExtensions: 0 never extends; the lock expires under a routine that keeps going", async () => {
+    const redlock = env.redlock();
+    const extensions = countExtensions(redlock);
+    await redlock.using("never-extended", 300, { maxExtensions: 0 }, async (signal, lock) => {
+      await waitFor(() => signal.aborted);
+      expect(signal.reason).toBeInstanceOf(LockHoldLimitError);
+      await waitFor(async () =>
+        (await env.nodes.values("never-extended")).every((v) => v === null),
+      );
+      expect(lock.isHeld()).toBe(false);
+    });
+    expect(extensions.count).toBe(0);
+  });
+
+  test("maxHoldTime aborts the signal instead of an extension that would keep the lock past it", async () => {
+    const redlock = env.redlock();
+    const extensions = countExtensions(redlock);
+    const maxHoldTime = 1_000;
+    let seen: { reason: unknown; expiration: number; acquiredAt: number } | undefined;
+    await redlock.using("hold-capped", 300, { maxHoldTime }, async (signal, lock) => {
+      const acquiredAt = Date.now();
+      await waitFor(() => signal.aborted);
+      seen = { reason: signal.reason, expiration: lock.expiration, acquiredAt };
+      const extended = extensions.count;
+      // Left alone, the lock runs out on the nodes: it was not extended any further.
+      await waitFor(async () => (await env.nodes.values("hold-capped")).every((v) => v === null));
+      expect(lock.isHeld()).toBe(false);
+      expect(extensions.count).toBe(extended);
+    });
+    expect(seen?.reason).toBeInstanceOf(LockHoldLimitError);
+    const error = seen?.reason as LockHoldLimitError;
+    expect(error.limit).toBe("maxHoldTime");
+    expect(error.value).toBe(maxHoldTime);
+    expect(extensions.count).toBe(error.extensions);
+    expect(error.extensions).toBeGreaterThanOrEqual(1);
+    // Never kept past maxHoldTime after it was acquired (a few ms of slack for the clocks).
+    expect(seen?.expiration).toBeLessThanOrEqual((seen?.acquiredAt ?? 0) + maxHoldTime + 20);
+  });
+
+  test("the caps are validated before anything is sent", async () => {
+    const redlock = env.redlock();
+    for (const [options, field] of [
+      [{ maxExtensions: -1 }, "options.maxExtensions"],
+      [{ maxExtensions: 1.5 }, "options.maxExtensions"],
+      [{ maxHoldTime: -1 }, "options.maxHoldTime"],
+      [{ maxHoldTime: Infinity }, "options.maxHoldTime"],
+    ] as const) {
+      const error = await redlock
+        .using("x", 1_000, options, () => Promise.resolve())
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(LockConfigError);
+      expect((error as LockConfigError).field).toBe(field);
+    }
     expect((await env.nodes.keys()).flat()).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { LockConfigError, Redlock, type RedlockOptions } from "../src/index.js";
+import { LockConfigError, LockManager, Redlock, type RedlockOptions } from "../src/index.js";
 import { TapAdapter } from "./fixtures/tap-adapter.js";
 import { FRESH_NODES, useNodes } from "./fixtures/vitest.js";
 
@@ -137,5 +137,66 @@ describe("per-call validation sends nothing to Redis", () => {
     expect(tap.sent.length).toBe(before);
     expect(lock.isHeld()).toBe(true);
     await lock.release();
+  });
+});
+
+describe("nodes that are neither options nor a known client", () => {
+  // None of these names a server: a Redlock that took any of them as node-redis options would
+  // connect to 127.0.0.1:6379. They must be refused by the constructor, before anything opens.
+  class Foo {
+    readonly host = "127.0.0.1";
+  }
+  test.each<[string, unknown, string, RegExp]>([
+    [
+      "a class instance",
+      new Foo(),
+      "nodes.0",
+      /nodes\.0: an object of class Foo is neither node-redis client options nor a client quorum-locks recognises \(node-redis, ioredis, iovalkey, ioredis-mock, Valkey GLIDE, a RedisAdapter\)/,
+    ],
+    ["a Map", new Map([["url", "redis://127.0.0.1:1"]]), "nodes.0", /an object of class Map/],
+    ["a URL object", new URL("redis://127.0.0.1:1"), "nodes.0", /URL object; pass it as a string/],
+    [
+      "an object with functions",
+      { sendCommand2: () => 1, exec: () => 2, url: "redis://127.0.0.1:1" },
+      "nodes.0",
+      /an object with methods \(sendCommand2, exec\) is neither node-redis client options/,
+    ],
+    [
+      "ioredis-style options",
+      { host: "127.0.0.1", port: 1 },
+      "nodes.0.host",
+      /host: is not a node-redis client option: give socket: \{ host, port \} or a url/,
+    ],
+    ["a misspelt option", { socket: {}, pasword: "x" }, "nodes.0.pasword", /not a node-redis/],
+  ])("refuses %s, saying what it got", (_name, node, field, message) => {
+    const error = configError(() => new Redlock(["redis://127.0.0.1:1", node as never]));
+    expect(error.field).toBe(field.replace("nodes.0", "nodes.1"));
+    expect(error.message).toMatch(new RegExp(message.source.replaceAll("nodes\\.0", "nodes\\.1")));
+  });
+
+  test("the LockManager refuses them the same way", () => {
+    const error = configError(
+      () => new LockManager({ redisNodes: [new Map() as never], cache: "memory" }),
+    );
+    expect(error.field).toBe("redisNodes.0");
+    expect(error.message).toMatch(/an object of class Map is neither node-redis client options/);
+  });
+
+  describe("plain options still work", () => {
+    const env = useNodes(1);
+
+    test.each<[string, () => object]>([
+      ["url", () => ({ url: env.nodes.urls[0] })],
+      ["socket", () => ({ socket: { host: "127.0.0.1", port: env.nodes.servers[0]?.port } })],
+      [
+        "a null-prototype object",
+        () => Object.assign(Object.create(null) as object, { url: env.nodes.urls[0] }),
+      ],
+    ])("%s", async (_name, options) => {
+      const redlock = env.redlock({}, [options()]);
+      const lock = await redlock.acquire("plain-options", 1_000);
+      expect(lock.isHeld()).toBe(true);
+      await lock.release();
+    });
   });
 });

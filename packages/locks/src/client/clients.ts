@@ -8,7 +8,13 @@ import {
   type NodeRedisCluster,
   type NodeRedisSentinel,
 } from "./node-redis-routed.js";
-import { adaptIoRedisClient, type IoRedisClient, isIoRedisClient } from "./ioredis.js";
+import {
+  adaptIoRedisClient,
+  adaptIoRedisMock,
+  type IoRedisClient,
+  isIoRedisClient,
+  isIoRedisMock,
+} from "./ioredis.js";
 
 /** Clients of other libraries (and node-redis' cluster and sentinel) accepted as nodes. */
 export type OtherClient = NodeRedisCluster | NodeRedisSentinel | IoRedisClient | GlideClient;
@@ -25,6 +31,18 @@ export function adaptOtherClient(
   if (isNodeRedisCluster(input)) return adaptNodeRedisCluster(input, index);
   if (isNodeRedisSentinel(input)) return adaptNodeRedisSentinel(input, index);
   if (isIoRedisClient(input)) return adaptIoRedisClient(input, index);
+  if (isIoRedisMock(input)) return adaptIoRedisMock(input, index);
   if (isGlideClient(input)) return adaptGlideClient(input, index);
   return undefined;
+}
+
+/** Whether adaptOtherClient() takes `input`; it builds nothing and touches nothing. */
+export function isOtherClient(input: unknown): boolean {
+  return (
+    isNodeRedisCluster(input) ||
+    isNodeRedisSentinel(input) ||
+    isIoRedisClient(input) ||
+    isIoRedisMock(input) ||
+    isGlideClient(input)
+  );
 }

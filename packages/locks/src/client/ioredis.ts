@@ -43,6 +43,84 @@ export function isIoRedisClient(value: unknown): value is IoRedisClient {
   );
 }
 
+/**
+ * An ioredis-mock client (`new RedisMock()`: ioredis' API over an in-memory store, for tests). It
+ * has ioredis' command methods and events but neither `call()`, `status` nor `isCluster`, so it
+ * is recognised by what it has instead, down to the SHA table its EVALSHA reads.
+ */
+export interface IoRedisMockClient {
+  readonly connected: boolean;
+  readonly options: { readonly lazyConnect?: boolean | undefined };
+  readonly shaScripts: object;
+  connect(): Promise<unknown>;
+  disconnect(): void;
+  duplicate(): IoRedisMockClient;
+  evalsha(...args: unknown[]): Promise<unknown>;
+  defineCommand(...args: unknown[]): unknown;
+  subscribe(...channels: string[]): Promise<unknown>;
+  unsubscribe(...channels: string[]): Promise<unknown>;
+  on(event: string, listener: (...args: unknown[]) => void): unknown;
+  removeListener(event: string, listener: (...args: unknown[]) => void): unknown;
+}
+
+/** Whether `value` looks like an ioredis-mock client (see {@link IoRedisMockClient}). */
+export function isIoRedisMock(value: unknown): value is IoRedisMockClient {
+  if (typeof value !== "object" || value === null) return false;
+  const mock = value as Partial<Record<keyof IoRedisMockClient | "call", unknown>>;
+  return (
+    mock.call === undefined &&
+    typeof mock.connected === "boolean" &&
+    typeof mock.shaScripts === "object" &&
+    typeof mock.options === "object" &&
+    typeof mock.duplicate === "function" &&
+    typeof mock.evalsha === "function" &&
+    typeof mock.defineCommand === "function" &&
+    typeof mock.subscribe === "function"
+  );
+}
+
+/**
+ * The mock seen as an ioredis client: `call(name, ...args)` goes to its method of that name, and
+ * its `connected` flag stands for `status`. A command it does not emulate fails with an error
+ * that says so (SCRIPT is one: scripts run by EVAL after EVALSHA's NOSCRIPT). Its INFO is canned
+ * (a fixed run_id and an uptime of 78 s): read, it would keep the node out of quorums for any
+ * ttl above 78 s, as if the server had just restarted. Refused instead, it leaves the restart
+ * quarantine nothing to go on, which is right for a store that lives in this process.
+ */
+function mockAsClient(mock: IoRedisMockClient): IoRedisClient {
+  const methods = mock as unknown as Record<string, unknown>;
+  return {
+    get status() {
+      if (mock.connected) return "ready";
+      return mock.options.lazyConnect === true ? "wait" : "connecting";
+    },
+    isCluster: false,
+    options: mock.options,
+    call(command, ...args) {
+      if (command.toUpperCase() === "INFO") {
+        return Promise.reject(new Error("ioredis-mock's INFO is canned, so it is not read"));
+      }
+      const method = methods[command.toLowerCase()];
+      if (typeof method !== "function") {
+        return Promise.reject(new Error(`ioredis-mock does not emulate ${command}`));
+      }
+      // Some mock commands throw instead of rejecting: both end up as a rejection.
+      return Promise.resolve().then(() =>
+        (method as (...a: string[]) => unknown).apply(mock, args),
+      );
+    },
+    connect: () => mock.connect().then(() => undefined),
+    disconnect: () => {
+      mock.disconnect();
+    },
+    duplicate: () => mockAsClient(mock.duplicate()),
+    subscribe: (...channels) => mock.subscribe(...channels),
+    unsubscribe: (...channels) => mock.unsubscribe(...channels),
+    on: (event, listener) => mock.on(event, listener),
+    removeListener: (event, listener) => mock.removeListener(event, listener),
+  };
+}
+
 /** Resolves once `client` is ready; connects a lazy (`lazyConnect`) client first. */
 function settled(client: IoRedisClient): Promise<void> {
   if (client.status === "ready") return Promise.resolve();
@@ -68,10 +146,10 @@ class IoRedisAdapter implements RedisAdapter {
     this.generation++;
   };
 
-  constructor(client: IoRedisClient, index: number) {
+  constructor(client: IoRedisClient, index: number, labelPrefix = "") {
     this.#client = client;
     this.cluster = client.isCluster;
-    this.label = labelFromIoRedis(client, `node-${index}`);
+    this.label = labelPrefix + labelFromIoRedis(client, `node-${index}`);
     client.on("ready", this.#onReady);
     this.firstConnection = settled(client).then(() => {
       this.connectionSettled = true;
@@ -127,4 +205,9 @@ class IoRedisAdapter implements RedisAdapter {
 /** Wraps a caller's ioredis or iovalkey client (standalone, Sentinel-managed or Cluster). */
 export function adaptIoRedisClient(client: IoRedisClient, index: number): RedisAdapter {
   return new IoRedisAdapter(client, index);
+}
+
+/** Wraps a caller's ioredis-mock client; its label says it is one, not a server at host:port. */
+export function adaptIoRedisMock(mock: IoRedisMockClient, index: number): RedisAdapter {
+  return new IoRedisAdapter(mockAsClient(mock), index, "ioredis-mock:");
 }

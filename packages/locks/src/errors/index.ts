@@ -245,6 +245,41 @@ export class LockExpiredError extends LockError {
   }
 }
 
+/**
+ * A watchdog reached a cap its caller set (`maxExtensions` or `maxHoldTime`) and stopped
+ * extending the lock; the routine's signal aborts with this reason. The lock is not lost: it is
+ * still held until it expires (at `expiresAt`) or is released.
+ */
+export class LockHoldLimitError extends LockError {
+  readonly resources: readonly string[];
+  /** Which cap was reached. */
+  readonly limit: "maxExtensions" | "maxHoldTime";
+  /** The cap's value: a number of extensions, or milliseconds. */
+  readonly value: number;
+  /** Extensions the watchdog made before it stopped. */
+  readonly extensions: number;
+  /** Epoch ms at which the lock's validity ends, since it is no longer extended. */
+  readonly expiresAt: number;
+  constructor(
+    resources: readonly string[],
+    limit: "maxExtensions" | "maxHoldTime",
+    value: number,
+    extensions: number,
+    expiresAt: number,
+  ) {
+    const cap =
+      limit === "maxExtensions" ? `${value} extension${value === 1 ? "" : "s"}` : `${value} ms`;
+    super(
+      `Lock on ${describeResources(resources)} reached its ${limit} cap (${cap}): it is not extended further and expires at ${new Date(expiresAt).toISOString()} unless released first`,
+    );
+    this.resources = resources;
+    this.limit = limit;
+    this.value = value;
+    this.extensions = extensions;
+    this.expiresAt = expiresAt;
+  }
+}
+
 /** The current async context already holds this lock; waiting for it would never end. */
 export class DeadlockError extends LockError {
   readonly resource: string;

@@ -14,7 +14,7 @@ import { resourceName } from "../options/fields.js";
 import { isMemoized, parseOrThrow } from "../options/parse.js";
 import type { Lock } from "../redlock/lock.js";
 import { Redlock } from "../redlock/redlock.js";
-import { Watchdog } from "../redlock/watchdog.js";
+import { Watchdog, type WatchdogCaps } from "../redlock/watchdog.js";
 import { createCacheStore } from "./cache-store.js";
 import { checkHealth, type HealthReport } from "./health.js";
 import { type HandleHooks, LockHandle } from "./lock-handle.js";
@@ -63,6 +63,7 @@ interface LockPlan {
   readonly maxRetries: number;
   readonly signal: AbortSignal | undefined;
   readonly autoExtend: boolean;
+  readonly caps: WatchdogCaps;
   readonly fencing: boolean;
 }
 
@@ -373,6 +374,8 @@ export class LockManager extends EventEmitter<LockManagerEvents> {
     maxRetries?: number | undefined;
     signal?: AbortSignal | undefined;
     autoExtend?: boolean | undefined;
+    maxExtensions?: number | undefined;
+    maxHoldTime?: number | undefined;
     fencing?: boolean | undefined;
   }): LockPlan {
     const d = this.options;
@@ -383,6 +386,7 @@ export class LockManager extends EventEmitter<LockManagerEvents> {
       maxRetries: o.maxRetries ?? d.maxRetries,
       signal: o.signal,
       autoExtend: o.autoExtend === true,
+      caps: { maxExtensions: o.maxExtensions, maxHoldTime: o.maxHoldTime },
       fencing: o.fencing ?? d.fencing,
     };
     // A contradiction, checked once defaults are in: no retry could happen before the timeout.
@@ -433,12 +437,20 @@ export class LockManager extends EventEmitter<LockManagerEvents> {
   }
 
   #handle(name: string, lock: Lock, plan: LockPlan): LockHandle {
-    const watchdog = plan.autoExtend ? this.#watchdog(name, lock, plan.ttl, name) : undefined;
+    const watchdog = plan.autoExtend
+      ? this.#watchdog(name, lock, plan.ttl, name, plan.caps)
+      : undefined;
     return new LockHandle(name, { kind: "own", lock, watchdog }, this.#hooks);
   }
 
   /** Extends `lock` before it expires; counts extensions and losses, and keeps its info. */
-  #watchdog(label: string, lock: Lock, ttl: number, infoName: string | undefined): Watchdog {
+  #watchdog(
+    label: string,
+    lock: Lock,
+    ttl: number,
+    infoName: string | undefined,
+    caps?: WatchdogCaps,
+  ): Watchdog {
     return new Watchdog(
       lock,
       ttl,
@@ -451,6 +463,7 @@ export class LockManager extends EventEmitter<LockManagerEvents> {
         this.#stats.locks.extensions++;
         if (infoName !== undefined) this.#record(infoName, lock, ttl);
       },
+      caps,
     );
   }
 

@@ -136,17 +136,52 @@ const lockFields = {
   signal: abortSignal.optional(),
   /** Extend the lock before it expires while it is held; `handle.signal` aborts if it is lost. */
   autoExtend: z.boolean({ error: "must be true or false" }).optional(),
+  /**
+   * With autoExtend: extend at most this many times; when the next extension falls due,
+   * `handle.signal` aborts with LockHoldLimitError instead and the lock expires a third of the
+   * ttl later unless released first. Default: no cap.
+   */
+  maxExtensions: wholeNumber(0).optional(),
+  /**
+   * With autoExtend: never keep the lock longer than this after it was acquired; `handle.signal`
+   * aborts with LockHoldLimitError instead of an extension that would carry it past (up to one
+   * ttl before maxHoldTime), and the lock expires unless released first. Default: no cap.
+   */
+  maxHoldTime: milliseconds().optional(),
   /** Hand out a fencing token with the lock (`handle.fencingToken`). Default: the manager's `fencing`. */
   fencing: z.boolean({ error: "must be true or false" }).optional(),
 };
 
+/** The caps bound the watchdog: without autoExtend there is none, and a cap would silently do nothing. */
+function capsNeedAutoExtend(
+  o: {
+    autoExtend?: boolean | undefined;
+    maxExtensions?: number | undefined;
+    maxHoldTime?: number | undefined;
+  },
+  ctx: z.RefinementCtx,
+) {
+  if (o.autoExtend === true) return;
+  for (const field of ["maxExtensions", "maxHoldTime"] as const) {
+    if (o[field] !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: [field],
+        message: "only applies with autoExtend: true",
+      });
+    }
+  }
+}
+
 /** Options of {@link LockManager.withLock} and of the distributedLock decorator. */
 // retryDelay against the timeout is checked once the manager's defaults are applied.
-export const withLockOptionsSchema = z.strictObject({
-  ...lockFields,
-  /** Re-entering a name this async context holds runs inside the outer hold instead of throwing DeadlockError. */
-  reentrant: z.boolean({ error: "must be true or false" }).optional(),
-});
+export const withLockOptionsSchema = z
+  .strictObject({
+    ...lockFields,
+    /** Re-entering a name this async context holds runs inside the outer hold instead of throwing DeadlockError. */
+    reentrant: z.boolean({ error: "must be true or false" }).optional(),
+  })
+  .superRefine(capsNeedAutoExtend);
 
 /** Options of {@link LockManager.getLock}. */
 export const getLockOptionsSchema = z
@@ -159,6 +194,7 @@ export const getLockOptionsSchema = z
     staleTtl: positiveMilliseconds().optional(),
   })
   .superRefine((o, ctx) => {
+    capsNeedAutoExtend(o, ctx);
     if (o.staleTtl !== undefined && o.returnStale !== true) {
       ctx.addIssue({
         code: "custom",
@@ -169,7 +205,7 @@ export const getLockOptionsSchema = z
   });
 
 /** Options of {@link LockManager.tryLock}. */
-export const tryLockOptionsSchema = z.strictObject(lockFields);
+export const tryLockOptionsSchema = z.strictObject(lockFields).superRefine(capsNeedAutoExtend);
 
 const cacheFields = {
   /** How long a fetched value is fresh. Default 60 000. */

@@ -26,8 +26,11 @@ export const redlockOptionsSchema = z.strictObject({
   retryDelay: milliseconds().default(200),
   /** Random extra wait in [0, retryJitter) added to each retryDelay, so that waiters spread out. Default 200. */
   retryJitter: milliseconds().default(200),
-  /** `using()` extends the lock when this much validity is left. Default 500. */
-  automaticExtensionThreshold: milliseconds().default(500),
+  /**
+   * `using()` extends the lock when this much validity is left; must be below the ttl. Default:
+   * a third of each call's ttl, at most 500 (so any ttl works), and undefined here when unset.
+   */
+  automaticExtensionThreshold: milliseconds().optional(),
   /**
    * Longest wait for one node's reply in a round; after it the node counts as timed out, and a
    * node that leaves commands unanswered this long is skipped by acquisitions until it answers
@@ -129,9 +132,22 @@ export const acquireOptionsSchema = z.strictObject({
 /** Per-call options of `acquire()`: see {@link acquireOptionsSchema}. */
 export type AcquireOptions = z.input<typeof acquireOptionsSchema>;
 
-/** Options of {@link Redlock.using}: acquire options plus the extension threshold. */
+/** Options of {@link Redlock.using}: acquire options plus the extension threshold and caps. */
 export const usingOptionsSchema = acquireOptionsSchema.extend({
+  /** Extend when this much validity is left; below the ttl. Default: the Redlock's, else min(500, ttl / 3). */
   automaticExtensionThreshold: milliseconds().optional(),
+  /**
+   * Extend at most this many times. When the next extension falls due, the routine's signal
+   * aborts with LockHoldLimitError instead and the lock expires `threshold` ms later unless the
+   * routine ends first. 0 never extends. Default: no cap.
+   */
+  maxExtensions: wholeNumber(0).optional(),
+  /**
+   * Never keep the lock longer than this after it was acquired: an extension that would carry
+   * it past is not made; the routine's signal aborts with LockHoldLimitError instead (up to one
+   * ttl before maxHoldTime) and the lock expires unless the routine ends first. Default: no cap.
+   */
+  maxHoldTime: milliseconds().optional(),
 });
 
 /** Per-call options of `using()`: see {@link usingOptionsSchema}. */

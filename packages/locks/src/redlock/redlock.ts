@@ -2,7 +2,7 @@ import { EventEmitter } from "node:events";
 import type { RedisAdapter } from "../client/adapter.js";
 import { createNodes, type NodeInput } from "../client/nodes.js";
 import { type NodeStatusListener, RedisNode, type RestartWatch } from "../client/redis-node.js";
-import { LockConfigError, type LockError } from "../errors/index.js";
+import { LockConfigError, type LockError, LockHoldLimitError } from "../errors/index.js";
 import { isWellFormedName, ttlMilliseconds } from "../options/fields.js";
 import { parseOrThrow } from "../options/parse.js";
 import { type AcquirePlan, acquireLock } from "./acquire.js";
@@ -35,7 +35,7 @@ import {
 } from "./options.js";
 import { assertOneSlot, scriptKeys } from "./slots.js";
 import { quorumOf } from "./validity.js";
-import { Watchdog } from "./watchdog.js";
+import { defaultExtensionThreshold, Watchdog } from "./watchdog.js";
 
 /**
  * Events of a {@link Redlock}. The lifecycle events (all but `nodeError` and `releaseError`) take
@@ -252,8 +252,10 @@ export class Redlock extends EventEmitter<RedlockEvents> {
       throw new LockConfigError([{ field: "routine", message: "must be a function" }]);
     }
     const plan = this.#plan(resources, ttl, options, usingOptionsSchema);
-    const threshold =
+    // An explicit threshold is the caller's: refused if it cannot work. The default fits the ttl.
+    const explicit =
       options?.automaticExtensionThreshold ?? this.options.automaticExtensionThreshold;
+    const threshold = explicit ?? defaultExtensionThreshold(plan.ttl);
     if (threshold >= plan.ttl) {
       throw new LockConfigError([
         {
@@ -264,12 +266,16 @@ export class Redlock extends EventEmitter<RedlockEvents> {
     }
     const lock = await acquireLock(this.#ctx, plan);
     // The lock itself reports its loss (the `lost` event).
-    const watchdog = new Watchdog(lock, plan.ttl, threshold, ignoreLoss);
+    const watchdog = new Watchdog(lock, plan.ttl, threshold, ignoreLoss, undefined, {
+      maxExtensions: options?.maxExtensions,
+      maxHoldTime: options?.maxHoldTime,
+    });
     try {
       return await routine(watchdog.signal, lock);
     } finally {
       watchdog.stop();
-      if (!watchdog.signal.aborted) {
+      // A lock whose watchdog reached a cap was not lost: it is released like any other.
+      if (!watchdog.signal.aborted || watchdog.signal.reason instanceof LockHoldLimitError) {
         await lock.release().catch((error: unknown) => {
           this.emit("releaseError", lock, error as LockError);
         });

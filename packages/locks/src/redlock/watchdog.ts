@@ -1,11 +1,34 @@
-import { LockError, LockExpiredError } from "../errors/index.js";
+import { LockError, LockExpiredError, LockHoldLimitError } from "../errors/index.js";
 import type { Lock } from "./lock.js";
+
+/** Caps on how long a watchdog keeps its lock; an unset cap does not apply. */
+export interface WatchdogCaps {
+  /** Extensions at most. */
+  readonly maxExtensions?: number | undefined;
+  /** Milliseconds from the watchdog's start past which no extension may keep the lock. */
+  readonly maxHoldTime?: number | undefined;
+}
+
+const NO_CAPS: WatchdogCaps = {};
+
+/**
+ * The extension threshold of `using()` when none is given: a third of the ttl, at most 500 ms.
+ * Extending with a third of the validity left leaves that third for the extension's round trip
+ * (and for event-loop lag) before expiry, whatever the ttl: 100 ms for a 300 ms lock, 16 ms for
+ * a 50 ms one, which is all a lock that short can spare. From a 1.5 s ttl up it is 500 ms, the
+ * threshold node-redlock uses, so longer locks are extended as they always were.
+ */
+export function defaultExtensionThreshold(ttl: number): number {
+  return Math.min(500, ttl / 3);
+}
 
 /**
  * Keeps a lock alive while its holder runs: extends it by `ttl` when `threshold` ms of validity
  * are left, and the moment an extension fails or validity runs out, marks the lock lost and
  * aborts `signal`. Nothing here throws from a timer: failures become the abort reason and the
- * `onLost` callback.
+ * `onLost` callback. When a cap is reached (see {@link WatchdogCaps}), it stops extending and
+ * aborts `signal` with a LockHoldLimitError instead; the lock is not lost then, so `onLost` is
+ * not called.
  */
 export class Watchdog {
   readonly #lock: Lock;
@@ -13,10 +36,13 @@ export class Watchdog {
   readonly #threshold: number;
   readonly #onLost: (reason: LockError) => void;
   readonly #onExtended: (() => void) | undefined;
+  readonly #caps: WatchdogCaps;
+  readonly #startedAt = performance.now();
   readonly #controller = new AbortController();
   #extendTimer: NodeJS.Timeout | undefined;
   #expiryTimer: NodeJS.Timeout | undefined;
   #stopped = false;
+  #extensions = 0;
 
   /** @param onExtended `@internal` told of each extension (the manager's statistics count them). */
   constructor(
@@ -25,16 +51,18 @@ export class Watchdog {
     threshold: number,
     onLost: (reason: LockError) => void,
     onExtended?: () => void,
+    caps: WatchdogCaps = NO_CAPS,
   ) {
     this.#lock = lock;
     this.#ttl = ttl;
     this.#threshold = threshold;
     this.#onLost = onLost;
     this.#onExtended = onExtended;
+    this.#caps = caps;
     this.#schedule();
   }
 
-  /** Aborts when the lock is lost; its reason is the LockError that says why. */
+  /** Aborts when the lock is lost or a cap is reached; its reason is the LockError that says why. */
   get signal(): AbortSignal {
     return this.#controller.signal;
   }
@@ -65,8 +93,21 @@ export class Watchdog {
   }
 
   #extend(): void {
+    const limit = this.#limitReached();
+    if (limit !== undefined) {
+      // Checked when an extension falls due rather than on a timer of its own: the routine is
+      // told while the lock still has `threshold` ms of validity to wind down under it.
+      this.stop();
+      const value = this.#caps[limit] ?? 0;
+      const { resources, expiration } = this.#lock;
+      this.#controller.abort(
+        new LockHoldLimitError(resources, limit, value, this.#extensions, expiration),
+      );
+      return;
+    }
     this.#lock.extend(this.#ttl).then(
       () => {
+        this.#extensions++;
         this.#onExtended?.();
         if (!this.#stopped) this.#schedule();
       },
@@ -76,6 +117,21 @@ export class Watchdog {
         );
       },
     );
+  }
+
+  /** The cap the extension now due would break, if any. */
+  #limitReached(): keyof WatchdogCaps | undefined {
+    const { maxExtensions, maxHoldTime } = this.#caps;
+    if (maxExtensions !== undefined && this.#extensions >= maxExtensions) return "maxExtensions";
+    // An extension keeps the lock up to `ttl` from now: refused if that would outlast the cap,
+    // so that the lock is never held past maxHoldTime (a longer first ttl aside).
+    if (
+      maxHoldTime !== undefined &&
+      performance.now() - this.#startedAt + this.#ttl > maxHoldTime
+    ) {
+      return "maxHoldTime";
+    }
+    return undefined;
   }
 
   #lost(reason: LockError): void {

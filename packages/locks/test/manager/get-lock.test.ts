@@ -4,6 +4,7 @@ import {
   LockConfigError,
   LockExpiredError,
   type LockError,
+  LockHoldLimitError,
   LockOwnershipError,
   LockTimeoutError,
 } from "../../src/index.js";
@@ -207,5 +208,85 @@ describe("tryLock, unlock, isLocked, getLockInfo, healthCheck", () => {
     expect(sick.nodes.map((n) => n.ok)).toEqual([true, false, false]);
     expect(sick.nodes[2]?.error).toMatch(/timed out/);
     await env.nodes.server(2).resume(); // closing waits for a paused node's reply
+  });
+});
+
+describe("autoExtend with maxExtensions and maxHoldTime", () => {
+  const env = useManagers(3);
+
+  test("getLock with maxExtensions: 2 aborts the signal after two extensions; the lock then expires", async () => {
+    const manager = env.manager();
+    const lost: string[] = [];
+    manager.on("lost", (name) => lost.push(name));
+    const handle = await manager.getLock("capped", {
+      ttl: 300,
+      autoExtend: true,
+      maxExtensions: 2,
+    });
+    await waitFor(() => handle.signal.aborted);
+    const reason = handle.signal.reason as LockHoldLimitError;
+    expect(reason).toBeInstanceOf(LockHoldLimitError);
+    expect(reason.limit).toBe("maxExtensions");
+    expect(reason.value).toBe(2);
+    expect(reason.extensions).toBe(2);
+    expect(reason.resources).toEqual(["lock:capped"]);
+    // Not extended any further: it runs out on the nodes by itself.
+    await waitFor(async () => !(await manager.isLocked("capped")));
+    expect(handle.hasLock()).toBe(false);
+    expect(manager.getStatistics().locks.extensions).toBe(2);
+    // Reaching a cap is not losing the lock.
+    expect(manager.getStatistics().locks.lostLocks).toBe(0);
+    expect(lost).toEqual([]);
+  });
+
+  test("withLock with maxHoldTime aborts the signal before the lock would be kept past it, then releases", async () => {
+    const manager = env.manager();
+    const maxHoldTime = 1_000;
+    const seen = await manager.withLock(
+      "hold-capped",
+      async (handle) => {
+        const acquiredAt = Date.now();
+        await waitFor(() => handle.signal.aborted);
+        return {
+          reason: handle.signal.reason as unknown,
+          expiration: handle.expiration,
+          acquiredAt,
+        };
+      },
+      { ttl: 300, autoExtend: true, maxHoldTime },
+    );
+    expect(seen.reason).toBeInstanceOf(LockHoldLimitError);
+    const reason = seen.reason as LockHoldLimitError;
+    expect(reason.limit).toBe("maxHoldTime");
+    expect(reason.value).toBe(maxHoldTime);
+    expect(manager.getStatistics().locks.extensions).toBe(reason.extensions);
+    // The handle still held the lock when it was told (a third of the ttl was left), and its
+    // validity did not reach past maxHoldTime after the acquisition (a few ms of clock slack).
+    expect(seen.expiration).toBeDefined();
+    expect(seen.expiration).toBeLessThanOrEqual(seen.acquiredAt + maxHoldTime + 20);
+    // withLock released it at the end of the routine, as with any hold.
+    expect(await manager.isLocked("hold-capped")).toBe(false);
+    expect(manager.getStatistics().locks.releases).toBe(1);
+  });
+
+  test("the caps need autoExtend and valid values", async () => {
+    const manager = env.manager();
+    for (const [options, field] of [
+      [{ maxExtensions: 2 }, "options.maxExtensions"],
+      [{ maxHoldTime: 1_000, autoExtend: false }, "options.maxHoldTime"],
+      [{ autoExtend: true, maxExtensions: -1 }, "options.maxExtensions"],
+      [{ autoExtend: true, maxHoldTime: "1s" as never }, "options.maxHoldTime"],
+    ] as const) {
+      const error = await manager.getLock("x", options).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(LockConfigError);
+      expect((error as LockConfigError).field).toBe(field);
+    }
+    await expect(manager.tryLock("x", { maxExtensions: 1 })).rejects.toThrow(
+      /maxExtensions: only applies with autoExtend: true/,
+    );
+    await expect(manager.withLock("x", () => 1, { maxHoldTime: 1 })).rejects.toBeInstanceOf(
+      LockConfigError,
+    );
+    expect(await manager.isLocked("x")).toBe(false);
   });
 });
