@@ -15,8 +15,6 @@ export async function withNodes<T>(run: (urls: string[]) => Promise<T>): Promise
     return run(urls);
   }
   const nodes = await startLocalNodes(5);
-  // Read by quarantineOptions(), here and in the worker processes (they inherit the environment).
-  process.env[FRESH] = "1";
   console.log(
     `nodes: started 5 local redis-server processes on ${nodes.servers.map((s) => s.port).join(", ")} (set REDLOCK_NODES to use your own)`,
   );
@@ -26,15 +24,4 @@ export async function withNodes<T>(run: (urls: string[]) => Promise<T>): Promise
     await nodes.stop();
     console.log("nodes: stopped");
   }
-}
-
-const FRESH = "EXAMPLE_NODES_STARTED_HERE";
-
-/**
- * Lock options for the example's nodes. Nodes this example started a moment ago held no locks
- * before, so the restart quarantine (which would keep a just-started node out for the largest
- * ttl used) is turned off for them; your own nodes (REDLOCK_NODES) keep it, as production should.
- */
-export function quarantineOptions(): { restartQuarantine?: number } {
-  return process.env[FRESH] === "1" ? { restartQuarantine: 0 } : {};
 }

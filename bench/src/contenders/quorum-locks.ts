@@ -5,7 +5,7 @@ import { versionOf } from "./versions.js";
 function quorumLocksWith(name: string, options: RedlockOptions): ContenderFactory {
   return (urls) => {
     // The bench's nodes were started a moment ago: no restart quarantine.
-    const redlock = new Redlock(urls, { retryCount: -1, restartQuarantine: 0, ...options });
+    const redlock = new Redlock(urls, { retryCount: -1, ...options });
     return Promise.resolve({
       name,
       version: versionOf("quorum-locks"),

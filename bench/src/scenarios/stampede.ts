@@ -33,7 +33,6 @@ export async function stampede(
       new LockManager({
         redisNodes: [...urls],
         defaultTimeout: 10_000,
-        restartQuarantine: 0, // nodes started a moment ago
       }),
   );
   try {

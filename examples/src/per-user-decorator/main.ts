@@ -4,7 +4,7 @@
 // "user-settings:{0.user.id}" works too).
 import { setTimeout as sleep } from "node:timers/promises";
 import { distributedLock, LockManager } from "quorum-locks";
-import { quarantineOptions, withNodes } from "../nodes.js";
+import { withNodes } from "../nodes.js";
 
 interface Request {
   readonly user: { readonly id: number };
@@ -19,7 +19,6 @@ export async function perUserDecorator(urls: readonly string[]): Promise<boolean
     redisNodes: [...urls],
     retryDelay: 10,
     retryJitter: 10,
-    ...quarantineOptions(),
   });
   const running = new Map<number, number>();
   const overlap = { sameUser: false, acrossUsers: false };

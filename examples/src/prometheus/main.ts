@@ -4,7 +4,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Counter, Gauge, Registry } from "prom-client";
 import { LockManager, type ManagerStatistics } from "quorum-locks";
-import { quarantineOptions, withNodes } from "../nodes.js";
+import { withNodes } from "../nodes.js";
 
 /**
  * Registers the manager's counters and gauges on `registry`. getStatistics() counters only ever
@@ -98,7 +98,6 @@ export async function prometheus(urls: readonly string[]): Promise<boolean> {
     redisNodes: [...urls],
     retryDelay: 10,
     retryJitter: 10,
-    ...quarantineOptions(),
   });
   const registry = new Registry();
   registerLockMetrics(manager, registry);

@@ -6,7 +6,6 @@ import { appendFile } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import { LockManager } from "quorum-locks";
 import { env } from "../processes.js";
-import { quarantineOptions } from "../nodes.js";
 
 const worker = Number(env("WORKER"));
 const file = env("FILE");
@@ -15,7 +14,6 @@ const manager = new LockManager({
   defaultTtl: 5_000,
   defaultTimeout: 60_000,
   retryDelay: 50,
-  ...quarantineOptions(),
 });
 
 async function writeLine(line: number): Promise<void> {

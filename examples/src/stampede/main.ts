@@ -4,7 +4,7 @@
 // every request gets the stale value at once (stale-while-revalidate) while one refreshes it.
 import { createClient } from "redis";
 import { LockManager } from "quorum-locks";
-import { quarantineOptions, withNodes } from "../nodes.js";
+import { withNodes } from "../nodes.js";
 import { startProcess } from "../processes.js";
 
 interface Summary {
@@ -64,7 +64,7 @@ export async function stampede(
   const queries1 = Number(await redis.get(`${key}:queries`));
 
   // Age the value: as if its ttl had passed (it stays servable stale).
-  const manager = new LockManager({ redisNodes: [...urls], ...quarantineOptions() });
+  const manager = new LockManager({ redisNodes: [...urls] });
   await manager.setCached(
     key,
     { price: 101, version: "stale (query 1)" },

@@ -5,11 +5,10 @@
 import { createClient } from "redis";
 import { LockManager } from "quorum-locks";
 import { env } from "../processes.js";
-import { quarantineOptions } from "../nodes.js";
 
 const key = env("KEY");
 const nodes = env("NODES").split(",");
-const manager = new LockManager({ redisNodes: nodes, ...quarantineOptions() });
+const manager = new LockManager({ redisNodes: nodes });
 const redis = createClient({ url: nodes[0] ?? "" });
 await redis.connect();
 

@@ -3,7 +3,7 @@
 // (SIGKILL) while it holds the lock: nobody renews it any more, it expires after its TTL, and
 // another worker takes over. Checks that no two workers ever held it at once.
 import { LockManager } from "quorum-locks";
-import { quarantineOptions, withNodes } from "../nodes.js";
+import { withNodes } from "../nodes.js";
 import { startProcess } from "../processes.js";
 
 interface Event {
@@ -18,7 +18,7 @@ export async function watchdog(urls: readonly string[], workers = 10, rounds = 1
   console.log(
     `\n=== watchdog: ${workers} workers, lock ttl ${ttl} ms renewed while held; one is killed mid-hold ===`,
   );
-  const manager = new LockManager({ redisNodes: [...urls], ...quarantineOptions() });
+  const manager = new LockManager({ redisNodes: [...urls] });
   const events: Event[] = [];
   // The first worker to take the lock is killed while it holds it: every other one is still to come.
   let victim: string | undefined;

@@ -5,7 +5,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { LockManager } from "quorum-locks";
 import { env } from "../processes.js";
-import { quarantineOptions } from "../nodes.js";
 
 const worker = env("WORKER");
 const ttl = Number(env("TTL"));
@@ -14,7 +13,6 @@ const manager = new LockManager({
   defaultTimeout: 120_000,
   retryDelay: 25,
   retryJitter: 25,
-  ...quarantineOptions(),
 });
 const say = (event: string, extra: object = {}) => {
   console.log(

@@ -1,7 +1,7 @@
 import { createClient } from "redis";
 import { describe, expect, test } from "vitest";
 import { clockDrift, LockAcquisitionError, LockOwnershipError, Redlock } from "../src/index.js";
-import { FRESH_NODES, useNodes, waitFor } from "./fixtures/vitest.js";
+import { useNodes, waitFor } from "./fixtures/vitest.js";
 
 describe.each([1, 3, 5])("%i node(s)", (n) => {
   const env = useNodes(n);
@@ -150,7 +150,7 @@ describe("scripts and clients", () => {
   test("clients the caller created are used as they are and left open", async () => {
     const clients = env.nodes.urls.map((url) => createClient({ url }));
     await Promise.all(clients.map((c) => c.connect()));
-    const redlock = new Redlock(clients, FRESH_NODES);
+    const redlock = new Redlock(clients);
     expect(redlock.nodes).toEqual(env.nodes.urls.map((u) => new URL(u).host));
     const lock = await redlock.acquire("borrowed", 10_000);
     await lock.release();

@@ -10,7 +10,7 @@ import {
 } from "../src/index.js";
 import { TapAdapter } from "./fixtures/tap-adapter.js";
 import { withClient } from "./fixtures/test-nodes.js";
-import { FRESH_NODES, waitFor } from "./fixtures/vitest.js";
+import { waitFor } from "./fixtures/vitest.js";
 
 const NOT_REPLICATED = /only 0 of 1 replicas confirmed the write within \d+ ms \(minReplicas\)/;
 const COMMAND_TIMEOUT = 200;
@@ -47,7 +47,6 @@ describe("minReplicas: grants count once WAIT confirms the replicas have them", 
 
   const redlock = (options?: RedlockOptions): Redlock => {
     const r = new Redlock([master.url], {
-      ...FRESH_NODES,
       commandTimeout: COMMAND_TIMEOUT,
       minReplicas: 1,
       ...options,
@@ -125,7 +124,7 @@ describe("minReplicas: grants count once WAIT confirms the replicas have them", 
     tap.onReply = (args) => {
       if (args[0] === "EVAL" || args[0] === "EVALSHA") sentBeforeReply.push([...tap.sent]);
     };
-    const locks = new Redlock([tap], { ...FRESH_NODES, minReplicas: 1, retryCount: 0 });
+    const locks = new Redlock([tap], { minReplicas: 1, retryCount: 0 });
     try {
       const lock = await locks.acquire("pipelined", 10_000);
       await lock.release();

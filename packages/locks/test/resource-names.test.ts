@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { LockManager, type Redlock } from "../src/index.js";
-import { FRESH_NODES, useNodes, waitFor } from "./fixtures/vitest.js";
+import { useNodes, waitFor } from "./fixtures/vitest.js";
 
 // Names that would break a script that built commands from text, or a KEYS/SCAN pattern.
 const awkward = [
@@ -110,7 +110,6 @@ describe("resource names of any length and content", () => {
     const manager = new LockManager({
       redisNodes: env.nodes.urls,
       recordLockInfo: false,
-      ...FRESH_NODES,
     });
     try {
       for (const name of awkward) {

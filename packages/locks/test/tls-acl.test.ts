@@ -15,14 +15,13 @@ import {
   type RedlockOptions,
 } from "../src/index.js";
 import { waitFor } from "./fixtures/wait.js";
-import { FRESH_NODES } from "./fixtures/vitest.js";
 
 const closers: (() => Promise<unknown>)[] = [];
 afterAll(async () => {
   for (const close of closers.splice(0).reverse()) await close();
 });
 function redlock(nodes: ConstructorParameters<typeof Redlock>[0], options?: RedlockOptions) {
-  const r = new Redlock(nodes, { ...FRESH_NODES, ...options });
+  const r = new Redlock(nodes, options);
   closers.push(() => r.quit());
   return r;
 }
@@ -70,7 +69,6 @@ describe("TLS (rediss://, a self-signed CA made for the test)", () => {
       redisNodes: [server.url],
       clientOptions: { socket: { tls: true, ca: certs.ca } },
       cache: "memory",
-      ...FRESH_NODES,
     });
     closers.push(() => manager.close());
     expect(await manager.withLock("tls-manager", () => Promise.resolve("done"))).toBe("done");
@@ -147,7 +145,6 @@ describe("ACL: a user with a password, the default user off", () => {
     const manager = new LockManager({
       redisNodes: [url(wrong)],
       cache: "memory",
-      ...FRESH_NODES,
       defaultTimeout: 300,
     });
     closers.push(() => manager.close());

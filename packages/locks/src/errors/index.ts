@@ -77,9 +77,9 @@ function describeFailure(nodes: readonly NodeOutcome[], reason: FailureReason): 
   }
   switch (reason) {
     case "held":
-      return "held by another owner";
+      return "quorum not reached: held by another owner";
     case "split":
-      return "quorum not reached (votes split)";
+      return "quorum not reached: votes split";
     case "quarantined":
       return "quorum not reached: nodes that lost their data recently do not count yet";
     case "unavailable":

@@ -141,22 +141,19 @@ class Acquisition {
     this.#drift = clockDrift(plan.ttl, ctx.driftFactor);
     const single = plan.retryCount === 0 || plan.timeout === 0;
     const now = performance.now();
-    // With a timeout, the timeout rules. Without one, retryCount bounds the retries that wait
-    // for a holder or for failed nodes, each wait at most retryDelay + retryJitter (a
-    // notification only ends it earlier), so that the call gives up after about
-    // retryCount × (retryDelay + retryJitter), as node-redlock's does; split votes and
-    // quarantined nodes, which use up no retry, are bounded by that time too.
+    // retryCount bounds the retries that wait for a holder or for failed nodes. With a timeout,
+    // the timeout rules how long each may wait (a holder's ttl, its release notification).
+    // Without one, each waits at most retryDelay + retryJitter (a notification only ends it
+    // earlier), so that the call gives up after about retryCount × (retryDelay + retryJitter),
+    // as node-redlock's does; split votes and quarantined nodes, which use up no retry, are
+    // bounded by that time too.
     this.#waitCap = plan.timeout === undefined ? plan.retryDelay + plan.retryJitter : Infinity;
     const budget =
       plan.timeout ??
       (plan.retryCount === -1 ? Infinity : plan.retryCount * (plan.retryDelay + plan.retryJitter));
     this.#deadline = single ? -Infinity : now + budget;
     this.#timeoutAt = now + (plan.timeout ?? Infinity);
-    this.#retryBudget = single
-      ? 0
-      : plan.timeout !== undefined || plan.retryCount === -1
-        ? Infinity
-        : plan.retryCount;
+    this.#retryBudget = single ? 0 : plan.retryCount === -1 ? Infinity : plan.retryCount;
   }
 
   /** The script's arguments; rebuilt when the quarantine changed (it grew, learned from a node). */

@@ -222,6 +222,10 @@ export class Round implements ReplySink {
         // A young marker: a fresh deployment or a node that lost its data; the other nodes'
         // replies tell which, so the vote waits for the round's end.
         this.votes[i] = Vote.Young;
+        // A fenced grant's token, kept for when the vote is judged a grant.
+        if (detail !== undefined) {
+          (this.details ??= new Array<string | number | undefined>(this.votes.length))[i] = detail;
+        }
         this.#young++;
         this.#pending--;
         if (this.#pending === 0) this.#decide();

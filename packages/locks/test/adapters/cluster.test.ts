@@ -5,7 +5,7 @@ import { createCluster } from "redis";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { hashSlot } from "../../src/client/hash-slot.js";
 import { LockConfigError, LockManager, type NodeInput, Redlock } from "../../src/index.js";
-import { FRESH_NODES, useNodes } from "../fixtures/vitest.js";
+import { useNodes } from "../fixtures/vitest.js";
 
 type NodeRedisCluster = ReturnType<typeof createCluster>;
 
@@ -72,7 +72,7 @@ describe("Redis Cluster nodes", () => {
     return client;
   };
   const redlock = (nodes: NodeInput[], options = {}) => {
-    const made = new Redlock(nodes, { ...FRESH_NODES, ...options });
+    const made = new Redlock(nodes, options);
     redlocks.push(made);
     return made;
   };
@@ -155,7 +155,6 @@ describe("Redis Cluster nodes", () => {
   test("a LockManager over a cluster: locks by name, stampede protection, health", async () => {
     const manager = new LockManager({
       redisNodes: [await nodeRedisCluster(first)],
-      ...FRESH_NODES,
     });
     try {
       const value = await manager.withLock("cluster-report", async (handle) => {

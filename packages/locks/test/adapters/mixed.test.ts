@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from "vitest";
 import { LockManager } from "../../src/index.js";
 import { releaseChannel } from "../../src/redlock/channels.js";
-import { FRESH_NODES, useNodes, waitFor } from "../fixtures/vitest.js";
+import { useNodes, waitFor } from "../fixtures/vitest.js";
 import type { CallerClient } from "./behaviour.js";
 import { ioredis, iovalkey, nodeRedis } from "./kinds.js";
 
@@ -50,7 +50,6 @@ describe("one Redlock over clients of different libraries", () => {
       redisNodes: await mixed(),
       retryDelay: 10,
       retryJitter: 10,
-      ...FRESH_NODES,
     });
     try {
       const value = await manager.withLock("report", async (handle) => {

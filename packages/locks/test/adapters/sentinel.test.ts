@@ -4,7 +4,7 @@ import { createSentinel } from "redis";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { type NodeInput, Redlock } from "../../src/index.js";
 import { withClient } from "../fixtures/test-nodes.js";
-import { FRESH_NODES, useNodes } from "../fixtures/vitest.js";
+import { useNodes } from "../fixtures/vitest.js";
 
 describe("Sentinel-managed nodes", () => {
   const standalone = useNodes(2);
@@ -55,9 +55,8 @@ describe("Sentinel-managed nodes", () => {
 
   describe.each(Object.entries(kinds))("%s", (name, connect) => {
     test("locks on the master Sentinel names; a waiter hears the release; the client stays open", async () => {
-      const holder = new Redlock([await connect()], FRESH_NODES);
+      const holder = new Redlock([await connect()]);
       const waiter = new Redlock([await connect()], {
-        ...FRESH_NODES,
         retryDelay: 20,
         retryJitter: 20,
       });
@@ -81,10 +80,10 @@ describe("Sentinel-managed nodes", () => {
   });
 
   test("a Redlock over a Sentinel-managed node and two standalone nodes", async () => {
-    const redlock = new Redlock(
-      [await kinds["node-redis createSentinel"](), ...standalone.nodes.urls],
-      FRESH_NODES,
-    );
+    const redlock = new Redlock([
+      await kinds["node-redis createSentinel"](),
+      ...standalone.nodes.urls,
+    ]);
     redlocks.push(redlock);
     const lock = await redlock.acquire("sentinel:mixed", 10_000);
     await standalone.nodes.settle("sentinel:mixed", [lock.value, lock.value]);

@@ -38,7 +38,7 @@ describe.each(runtimes)("the built package under %s", (binary) => {
     "%s: retried acquire, using(), getLock, a decorator and the stampede layer work",
     async (script) => {
       expect(existsSync(join(dist, "index.cjs")), "run `pnpm build` first").toBe(true);
-      const result = await run(binary, script, [...env.nodes.urls, "--fresh-nodes"]);
+      const result = await run(binary, script, env.nodes.urls);
       expect(result.stderr).toBe("");
       expect(result.code).toBe(0);
       const report = JSON.parse(result.stdout.trim()) as Record<string, unknown>;

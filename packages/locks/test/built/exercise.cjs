@@ -8,16 +8,13 @@ const { setTimeout: sleep } = require("node:timers/promises");
 
 /**
  * @param lib the loaded library
- * @param args node URLs, and `--fresh-nodes` when the servers were started moments ago (the
- *   restart quarantine would otherwise keep their votes out)
+ * @param urls the nodes' URLs
  */
-async function exercise(lib, args) {
+async function exercise(lib, urls) {
   const { Redlock, LockManager, distributedLock } = lib;
-  const urls = args.filter((a) => !a.startsWith("--"));
-  const fresh = args.includes("--fresh-nodes") ? { restartQuarantine: 0 } : {};
   const report = {};
-  const redlock = new Redlock(urls, fresh);
-  const manager = new LockManager({ redisNodes: urls, defaultTimeout: 5_000, ...fresh });
+  const redlock = new Redlock(urls);
+  const manager = new LockManager({ redisNodes: urls, defaultTimeout: 5_000 });
   try {
     // Redlock: a contended acquire has to try again once the holder lets go.
     const holder = await redlock.acquire(["smoke:acquire"], 30_000);

@@ -66,7 +66,6 @@ describe("nodes from the environment", () => {
 });
 
 describe("the process-wide default manager", () => {
-  const FRESH = { restartQuarantine: 0 }; // the server was started a moment ago
   let server: RedisServer;
   const saved = new Map(ENV.map((k) => [k, process.env[k]]));
   beforeAll(async () => {
@@ -107,7 +106,6 @@ describe("the process-wide default manager", () => {
 
   test("a wrong password fails without showing it", async () => {
     const manager = configureLocks({
-      ...FRESH,
       redisNodes: [`redis://default:wrong-pw@127.0.0.1:${server.port}`],
       commandTimeout: 300,
     });
@@ -124,7 +122,6 @@ describe("the process-wide default manager", () => {
 
   test("decorators without a manager use the default one", async () => {
     const manager = configureLocks({
-      ...FRESH,
       redisNodes: [`redis://:s3cret-pw@127.0.0.1:${server.port}`],
     });
     class Jobs {
@@ -139,12 +136,10 @@ describe("the process-wide default manager", () => {
 
   test("configureLocks replaces the default manager", async () => {
     const first = configureLocks({
-      ...FRESH,
       redisNodes: [`redis://:s3cret-pw@127.0.0.1:${server.port}`],
     });
     expect(defaultManager()).toBe(first);
     const second = configureLocks({
-      ...FRESH,
       redisNodes: [`redis://:s3cret-pw@127.0.0.1:${server.port}`],
     });
     expect(defaultManager()).toBe(second);

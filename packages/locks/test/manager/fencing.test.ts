@@ -1,7 +1,6 @@
 import { expect, test } from "vitest";
 import { Redlock } from "../../src/index.js";
 import { useManagers } from "../fixtures/managers.js";
-import { FRESH_NODES } from "../fixtures/vitest.js";
 
 const env = useManagers(3);
 
@@ -46,7 +45,7 @@ test("the manager's fencing option applies to every lock, and a call can turn it
 });
 
 test("using() passes the lock, with its token, to the routine", async () => {
-  const redlock = new Redlock(env.nodes.urls, { ...FRESH_NODES, fencing: true });
+  const redlock = new Redlock(env.nodes.urls, { fencing: true });
   try {
     const token = await redlock.using("batch", 5_000, (_, lock) =>
       Promise.resolve(lock.fencingToken),

@@ -5,12 +5,10 @@ import { formatHold } from "../fixtures/intervals.js";
 
 const [urls = "", resource = "contended", iterationsArg = "20", owner = String(process.pid)] =
   process.argv.slice(2);
-// The test's servers were started moments ago: no restart quarantine.
 const redlock = new Redlock(urls.split(","), {
   retryCount: -1,
   retryDelay: 5,
   retryJitter: 10,
-  restartQuarantine: 0,
 });
 
 for (let i = 0; i < Number(iterationsArg); i++) {

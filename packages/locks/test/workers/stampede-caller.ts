@@ -7,12 +7,10 @@ import { LockManager } from "../../src/index.js";
 
 const [urls = "", key = "stampede", callersArg = "250", processesArg = "4"] = process.argv.slice(2);
 const nodes = urls.split(",");
-// The test's servers were started moments ago: no restart quarantine.
 const manager = new LockManager({
   redisNodes: nodes,
   retryDelay: 10,
   retryJitter: 10,
-  restartQuarantine: 0,
 });
 const counter = createClient({ url: nodes[0] ?? "" });
 await counter.connect();

@@ -5,7 +5,7 @@ import { Redlock } from "../../src/index.js";
 const [url = ""] = process.argv.slice(2);
 const uncaught: string[] = [];
 process.on("uncaughtException", (error) => uncaught.push(error.message));
-const redlock = new Redlock([url], { restartQuarantine: 0 }); // a server the test just started
+const redlock = new Redlock([url]);
 redlock.on("acquired", () => {
   throw new Error("listener bug");
 });
