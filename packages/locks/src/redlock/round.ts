@@ -280,21 +280,26 @@ export class Round implements ReplySink {
 
   /**
    * Decides the grants of nodes with young markers. They count when the round shows a fresh
-   * deployment: every node answered, each with a marker younger than the quarantine (a node
-   * that answers without its marker's age has an old one: the deployment is not new), no node
+   * deployment: every node that answered has a marker younger than the quarantine (a node that
+   * answers without its marker's age has an old one: the deployment is not new), no node
    * reports another owner's key (a lock that a node lost would still show on its other
    * holders), and this node's marker was born with the oldest (a node restarted or flushed
    * later than its peers is younger than them). Otherwise they are quarantined for the time
-   * their marker needs to come of age.
+   * their marker needs to come of age. Nodes that did not answer are not waited for: a fresh
+   * deployment with a node down works, at the risk spelled out in the README (every node that
+   * answers lost its data at once while the lock's other holders are unreachable).
    */
   #judgeYoung(): void {
     const votes = this.votes;
     const ages = this.#markerAge as Float64Array;
-    let fresh = this.held === 0 && this.failed - this.quarantined === 0;
+    let fresh = this.held === 0;
     let oldest = 0;
     for (let i = 0; i < votes.length && fresh; i++) {
+      const vote = votes[i];
+      if (vote === Vote.Pending || vote === Vote.Timeout || vote === Vote.Error) continue;
+      if (vote === Vote.Skipped || vote === Vote.NotAsked) continue;
       const age = ages[i] as number;
-      if (votes[i] === Vote.Pending || !(age < this.#quarantine)) fresh = false;
+      if (!(age < this.#quarantine)) fresh = false;
       else if (age > oldest) oldest = age;
     }
     const together = this.#ctx.restartQuarantine.together(this.#ctx.commandTimeout);
