@@ -14,7 +14,8 @@ test("five nodes under a nemesis: no two holders overlap, the fenced store never
   const { report } = result;
   expect(result.workerErrors).toEqual([]);
   expect(report.violations).toEqual([]);
-  // The run really contended and really broke things: every kind of fault, several holders.
+  // The run really contended and really broke things: every kind of fault (flush-node and
+  // restart-majority, which only the node markers can tell, included), several holders.
   expect(Object.keys(report.faults).sort()).toEqual([...result.kinds].sort());
   expect(Object.keys(report.acquisitionsByOwner).length).toBeGreaterThan(1);
   expect(report.acquisitions).toBeGreaterThan(50);

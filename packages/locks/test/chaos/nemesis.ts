@@ -1,12 +1,15 @@
 import { readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { clockRateWrapper, type RedisServer } from "@quorum-locks/redis-servers";
+import { createClient } from "redis";
 import type { LinkProxy } from "./proxy.js";
 import type { Random } from "./random.js";
 import { type FaultRecord, now } from "./records.js";
 
 export const faultKinds = [
   "kill-restart",
+  "flush-node",
+  "restart-majority",
   "pause-node",
   "delay-link",
   "cut-link",
@@ -51,18 +54,21 @@ function isStopped(pid: number): boolean {
 }
 
 /**
- * Injects one fault at a time, each on a minority of the nodes (or on one worker), heals it,
- * rests a moment, and goes on until the time is up. Every kind comes once per round, in an
- * order, on targets and for durations drawn from a seeded random source.
+ * Injects one fault at a time, each on a minority of the nodes (or on one worker; a majority
+ * for restart-majority), heals it, rests a moment, and goes on until the time is up. Every kind
+ * comes once per round, in an order, on targets and for durations drawn from a seeded random
+ * source.
  */
 export class Nemesis {
   readonly #o: NemesisOptions;
   readonly #minority: number;
+  readonly #majority: number;
   #workerPauses = 0;
 
   constructor(options: NemesisOptions) {
     this.#o = options;
     this.#minority = Math.floor((options.servers.length - 1) / 2);
+    this.#majority = Math.floor(options.servers.length / 2) + 1;
   }
 
   /** Injects faults for `durationMs`; the fault under way when time is up is finished and healed. */
@@ -76,6 +82,12 @@ export class Nemesis {
     }
   }
 
+  /**
+   * A node that lost its data stays out of quorums for a while after the fault is healed (its
+   * restart quarantine, about a ttl): flush-node and restart-majority are followed by 0 to 3
+   * ttls without faults, so that the nodes often come of age under contention, while about two
+   * times in five the next fault still lands inside the quarantine.
+   */
   async #inject(kind: FaultKind): Promise<void> {
     const r = this.#o.random;
     const start = now();
@@ -91,6 +103,29 @@ export class Nemesis {
         const down = Math.max(r.int(200, 2_000), this.#o.restartDelay);
         await this.#restart(nodes, down, undefined);
         record(nodes, `down ${down} ms, restarted empty`);
+        return;
+      }
+      case "flush-node": {
+        // The server keeps running (same process, same run_id, same uptime): only the node
+        // markers can tell the clients that it forgot its locks.
+        await Promise.all(nodes.map((i) => this.#flush(i)));
+        const quiet = r.int(0, 3 * this.#o.ttl);
+        record(nodes, `FLUSHALL, no restart; ${quiet} ms quiet after`);
+        await sleep(quiet);
+        return;
+      }
+      case "restart-majority": {
+        // Every lock is then lost on a majority: only the surviving minority still holds it,
+        // and the restarted nodes must not count until every lock they forgot has expired.
+        const majority = r.sample(
+          this.#o.servers.map((_, i) => i),
+          this.#majority,
+        );
+        const down = Math.max(r.int(200, 2_000), this.#o.restartDelay);
+        await this.#restart(majority, down, undefined);
+        const quiet = r.int(0, 3 * this.#o.ttl);
+        record(majority, `down ${down} ms together, restarted empty; ${quiet} ms quiet after`);
+        await sleep(quiet);
         return;
       }
       case "pause-node": {
@@ -164,6 +199,18 @@ export class Nemesis {
     await Promise.all(nodes.map((i) => this.#server(i).kill()));
     await sleep(down);
     await Promise.all(nodes.map((i) => this.#server(i).start(wrapper)));
+  }
+
+  /** FLUSHALL on the server itself, past its proxy (whose link the clients use). */
+  async #flush(i: number): Promise<void> {
+    const client = createClient({ url: this.#server(i).url });
+    client.on("error", () => undefined);
+    await client.connect();
+    try {
+      await client.flushAll();
+    } finally {
+      await client.close();
+    }
   }
 
   async #link(nodes: readonly number[], state: Parameters<LinkProxy["set"]>[0], ms: number) {

@@ -52,9 +52,10 @@ function fastestSafeRate(ttl: number): number {
   return Math.floor((95 * ttl) / (ttl - clockDrift(ttl, DRIFT_FACTOR))) / 100;
 }
 
-// Fenced locks, and a restarted node counted only once it has been up for a ttl: it may have
-// forgotten a lock it granted, so the nemesis may restart nodes at once.
-const safety = (ttl: number): RedlockOptions => ({ fencing: true, restartQuarantine: ttl });
+// Fenced locks, on the library's default restart quarantine (restartQuarantine unset): the
+// node markers tell which nodes lost their data (restarted or flushed), and the length is
+// learned from the largest ttl they record, so the nemesis may restart or flush nodes at once.
+const safety: RedlockOptions = { fencing: true };
 
 type Worker = ReturnType<typeof startWorker>;
 
@@ -110,7 +111,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   writeFileSync(
     join(dir, runFiles.meta),
     JSON.stringify(
-      { seed, ttl, driftFactor: DRIFT_FACTOR, kinds, clockRates, redlock: safety(ttl) },
+      { seed, ttl, driftFactor: DRIFT_FACTOR, kinds, clockRates, redlock: safety },
       null,
       2,
     ),
@@ -136,7 +137,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
         commandTimeout: 200,
         connectTimeout: 300,
         driftFactor: DRIFT_FACTOR,
-        ...safety(ttl),
+        ...safety,
       },
     };
     writeFileSync(config.log, "");
@@ -151,7 +152,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       random,
       kinds,
       ttl,
-      // Restart quarantine keeps restarted nodes out of quorums (see NemesisOptions).
+      // The restart quarantine keeps restarted and flushed nodes out of quorums (see
+      // NemesisOptions).
       restartDelay: 0,
       clockRates,
       log: (fault) => {
