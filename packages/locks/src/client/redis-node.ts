@@ -69,9 +69,9 @@ export class RedisNode {
   /** The server process' run_id, once read. */
   runId: string | undefined;
   /**
-   * Monotonic ms since when this client distrusts the node's data: it saw a new server process
-   * behind the connection (a restart, a replica that took over), or the node's marker was
-   * written by another process. -Infinity when never.
+   * Monotonic ms since when this client distrusts the node's data: the node's marker was
+   * written by another server process (a replica that took over, a snapshot reloaded). A new
+   * process without the old data needs no distrust: its marker is young. -Infinity when never.
    */
   distrustedSince = -Infinity;
   readonly #restarts: RestartWatch | undefined;
@@ -310,11 +310,12 @@ export class RedisNode {
           this.upSince = at - up;
           const previous = this.runId;
           this.runId = server.runId;
-          if (previous !== undefined && previous !== server.runId) {
-            this.distrustedSince = at;
-            watch.onRestart(this, server.runId);
-          } else if (watch.marker !== undefined && this.adapter.cluster !== true) {
-            return this.#checkMarker(watch, watch.marker, server.runId);
+          const restarted = previous !== undefined && previous !== server.runId;
+          if (restarted) watch.onRestart(this, server.runId);
+          // An empty new process has no marker (the acquire scripts make a young one); one that
+          // came with old data is told by the marker's owner.
+          if (watch.marker !== undefined && this.adapter.cluster !== true) {
+            return this.#checkMarker(watch, watch.marker, server.runId, !restarted);
           }
           return undefined;
         },
@@ -329,8 +330,17 @@ export class RedisNode {
     this.#info = info;
   }
 
-  /** marker-check.lua: a marker written by another server process makes the node distrusted. */
-  #checkMarker(watch: RestartWatch, marker: string, runId: string): Promise<void> {
+  /**
+   * marker-check.lua: a marker written by another server process is made young again, and the
+   * node distrusted for the quarantine from now: the acquire scripts sent behind the INFO ran
+   * before this check, on the old marker.
+   */
+  #checkMarker(
+    watch: RestartWatch,
+    marker: string,
+    runId: string,
+    announce: boolean,
+  ): Promise<void> {
     const script = scripts.markerCheck;
     const args = evalshaArgs(script, [marker], [runId]);
     return this.#send(evalSource(script, args), performance.now()).then(
@@ -338,7 +348,7 @@ export class RedisNode {
         this.#answered();
         if (reply === 1) {
           this.distrustedSince = watch.clock.monotonic();
-          watch.onRestart(this, runId);
+          if (announce) watch.onRestart(this, runId);
         }
       },
       (error: unknown) => {

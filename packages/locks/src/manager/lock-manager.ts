@@ -525,6 +525,7 @@ function createRedlock(o: ResolvedManagerOptions): Redlock {
       connectTimeout: o.connectTimeout,
       fencing: o.fencing,
       minReplicas: o.minReplicas,
+      strictRestartQuarantine: o.strictRestartQuarantine,
       ...(o.restartQuarantine === undefined ? {} : { restartQuarantine: o.restartQuarantine }),
       ...(o.clientOptions === undefined ? {} : { clientOptions: o.clientOptions }),
     });

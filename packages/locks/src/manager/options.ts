@@ -68,8 +68,10 @@ export const lockManagerOptionsSchema = z
     connectTimeout: redlockFields.connectTimeout,
     /** node-redis options merged into every client the manager creates (TLS, ACL user, ...). */
     clientOptions: redlockFields.clientOptions,
-    /** How long a restarted node does not count toward a quorum (Redlock's option); 0 is off. Default: the largest ttl used. */
+    /** How long a node that lost its data does not count toward a quorum (Redlock's option); 0 is off. Default: the largest ttl the nodes record. */
     restartQuarantine: redlockFields.restartQuarantine,
+    /** Also keep out nodes whose server is younger than the quarantine (Redlock's option). Default false. */
+    strictRestartQuarantine: redlockFields.strictRestartQuarantine,
     /** Hand out a fencing token with every lock (`handle.fencingToken`). Default false. */
     fencing: redlockFields.fencing,
     /** Replicas each node must confirm a lock on (WAIT) before its grant counts (Redlock's option). Default 0. */

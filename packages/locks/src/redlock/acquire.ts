@@ -322,7 +322,7 @@ class Acquisition {
     switch (round.reason()) {
       case "split":
         return this.#deadline === -Infinity
-          ? round.failed === 0 && ++this.#singleSplits <= SINGLE_ATTEMPT_SPLITS
+          ? round.failed === round.quarantined && ++this.#singleSplits <= SINGLE_ATTEMPT_SPLITS
           : now < this.#deadline;
       case "quarantined":
         return now + round.quarantineLeft() < this.#deadline;
@@ -382,7 +382,7 @@ class Acquisition {
       this.#splits = 0;
       return pause(Math.min(left, round.quarantineLeft() + 1), plan.signal);
     }
-    if (reason === "split" && round.granted > 0) {
+    if (reason === "split" && (round.granted > 0 || round.heldBack)) {
       const delay = Math.min(left, splitBackoff(round.heldTtl, plan.retryJitter, this.#splits++));
       // A holder that still has some nodes announces its release there: wake on it.
       if (this.#notifier?.listening) {

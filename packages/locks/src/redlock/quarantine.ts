@@ -42,10 +42,10 @@ export class RestartQuarantine {
   constructor(option: number | undefined, strict: boolean, driftFactor: number) {
     this.#learned = option === undefined;
     this.ms = option ?? 0;
-    this.strict = strict && this.ms !== 0;
+    this.strict = strict && (this.#learned || this.ms > 0);
     this.#driftFactor = driftFactor;
-    this.#args = [KNOWS_ALL, String(this.ms)];
-    if (this.#learned) this.#args = ["0", "0"];
+    // Learned: nothing known until the first ttl is noted (every acquisition notes its own).
+    this.#args = this.#learned ? ["0", "0"] : [KNOWS_ALL, String(this.ms)];
   }
 
   /** Whether the quarantine is in force at all (the markers are read and written). */

@@ -89,6 +89,8 @@ export class Round implements ReplySink {
   quarantined = 0;
   /** Held votes (another owner has a key there). */
   held = 0;
+  /** Young grants were held back by another owner's early key (see #judgeYoung), not by age. */
+  heldBack = false;
   /**
    * A node's marker recorded a larger ttl than this client knew: the quarantine grew, and the
    * grants of this round were judged on the shorter one. The acquisition tries again at once.
@@ -281,18 +283,22 @@ export class Round implements ReplySink {
   /**
    * Decides the grants of nodes with young markers. They count when the round shows a fresh
    * deployment: every node that answered has a marker younger than the quarantine (a node that
-   * answers without its marker's age has an old one: the deployment is not new), no node
-   * reports another owner's key (a lock that a node lost would still show on its other
-   * holders), and this node's marker was born with the oldest (a node restarted or flushed
-   * later than its peers is younger than them). Otherwise they are quarantined for the time
-   * their marker needs to come of age. Nodes that did not answer are not waited for: a fresh
-   * deployment with a node down works, at the risk spelled out in the README (every node that
-   * answers lost its data at once while the lock's other holders are unreachable).
+   * answers without its marker's age has an old one: the deployment is not new), and this
+   * node's marker was born with the oldest (a node restarted or flushed later than its peers is
+   * younger than them); otherwise they are quarantined for the time their marker needs to come
+   * of age. Nodes that did not answer are not waited for: a fresh deployment with a node down
+   * works.
+   *
+   * One case is left that ages cannot tell: a node that lost its data within `together` of the
+   * deployment's birth, under a lock granted in that moment. Such a lock still shows on its other
+   * holders, as another owner's key set no later than `together` after the oldest marker was
+   * born: its remaining ttl is at most (largest ttl − oldest marker age + together). While one
+   * does, young grants wait for it to expire or be released.
    */
   #judgeYoung(): void {
     const votes = this.votes;
     const ages = this.#markerAge as Float64Array;
-    let fresh = this.held === 0;
+    let fresh = true;
     let oldest = 0;
     for (let i = 0; i < votes.length && fresh; i++) {
       const vote = votes[i];
@@ -303,17 +309,30 @@ export class Round implements ReplySink {
       else if (age > oldest) oldest = age;
     }
     const together = this.#ctx.restartQuarantine.together(this.#ctx.commandTimeout);
+    // The longest remaining ttl among other owners' keys old enough to date from the birth.
+    let early = -1;
+    if (fresh) {
+      const bound = this.#quarantine - oldest + together;
+      for (let i = 0; i < votes.length; i++) {
+        const left = votes[i] === Vote.Held ? Number(this.details?.[i] ?? -1) : -1;
+        if (left >= 0 && left <= bound && left > early) early = left;
+      }
+    }
     for (let i = 0; i < votes.length; i++) {
       if (votes[i] !== Vote.Young) continue;
       const age = ages[i] as number;
-      if (fresh && oldest - age <= together) {
+      if (fresh && oldest - age <= together && early < 0) {
         votes[i] = Vote.Granted;
         this.granted++;
       } else {
         votes[i] = Vote.Quarantined;
-        (this.details ??= new Array<string | number | undefined>(votes.length))[i] = Math.ceil(
-          this.#quarantine - age,
-        );
+        // Held back by an early key, not by age: most likely a rival's attempt about to be
+        // rolled back, so the acquisition backs off as after a split vote.
+        const heldBack = fresh && oldest - age <= together;
+        if (heldBack) this.heldBack = true;
+        const left = heldBack ? early + 1 : this.#quarantine - age;
+        (this.details ??= new Array<string | number | undefined>(votes.length))[i] =
+          Math.ceil(left);
         this.quarantined++;
         this.failed++;
       }
@@ -332,7 +351,7 @@ export class Round implements ReplySink {
     const n = this.votes.length;
     if (this.held > n - this.#quorum) return "held";
     if (this.quarantined > 0 && this.granted + this.quarantined >= this.#quorum) {
-      return "quarantined";
+      return this.heldBack ? "split" : "quarantined";
     }
     if (this.failed - this.quarantined > n - this.#quorum || this.granted >= this.#quorum) {
       return "unavailable";

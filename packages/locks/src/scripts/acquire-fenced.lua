@@ -50,9 +50,10 @@ end
 -- An existing counter is lifted to the second, not to the microsecond: nodes whose counters
 -- agree then hand out one token (no raise round) unless they straddle a second. Microseconds
 -- since the epoch stay below 2^53, where Lua's numbers (and JS's) are exact, until the year
--- 2255; '%d' keeps them out of exponent notation, which tonumber and BigInt could not read.
+-- 2255; '%.0f' keeps them out of exponent notation, which tonumber and BigInt could not read
+-- (and, unlike '%d', stays exact where a Lua emulation formats '%d' in 32 bits).
 local now = redis.call('TIME')
-local second = tonumber(now[1]) * 1000000
+local second = tonumber(now[1]) * 1e6
 local fence = second
 for i = 1, n do
   redis.call('SET', KEYS[i], token, 'PX', ttl)
@@ -61,7 +62,7 @@ for i = 1, n do
   if count then drawn = tonumber(count) + 1 end
   if drawn > fence then fence = drawn end
 end
-local text = string.format('%d', fence)
+local text = string.format('%.0f', fence)
 for i = 1, n do
   redis.call('SET', KEYS[n + i], text)
 end

@@ -14,7 +14,7 @@
 local marked = 0
 if redis.call('HGET', KEYS[1], 'g') == ARGV[1] then
   local time = redis.call('TIME')
-  local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+  local now = tonumber(time[1]) * 1e3 + math.floor(tonumber(time[2]) / 1000)
   redis.call('HSET', KEYS[1], 'e', now + tonumber(ARGV[2]))
   if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[2]) then
     redis.call('PEXPIRE', KEYS[1], ARGV[2])

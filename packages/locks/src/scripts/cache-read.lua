@@ -16,7 +16,7 @@ if not fields[1] then
   return nil
 end
 local time = redis.call('TIME')
-local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local now = tonumber(time[1]) * 1e3 + math.floor(tonumber(time[2]) / 1000)
 local errorLeft = -1
 if fields[6] then
   errorLeft = tonumber(fields[6]) - now

@@ -22,7 +22,7 @@ if ARGV[2] ~= '-1' and tonumber(ARGV[2]) ~= current then
   return {0, current}
 end
 local time = redis.call('TIME')
-local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local now = tonumber(time[1]) * 1e3 + math.floor(tonumber(time[2]) / 1000)
 local generation = math.max(current + 1, now)
 redis.call('DEL', KEYS[1])
 redis.call('HSET', KEYS[1], 'v', ARGV[1], 'g', generation, 't', now,

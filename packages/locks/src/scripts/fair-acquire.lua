@@ -30,7 +30,7 @@
 --- @include marker-open
 local token = ARGV[1]
 local now = redis.call('TIME')
-local nowMs = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+local nowMs = tonumber(now[1]) * 1e3 + math.floor(tonumber(now[2]) / 1000)
 
 local lapsed = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', nowMs)
 for i = 1, #lapsed do
@@ -43,11 +43,11 @@ end
 -- lost reply): a larger token is never wrong.
 local function granted()
   if not KEYS[4] then return 0 end
-  local second = tonumber(now[1]) * 1000000
+  local second = tonumber(now[1]) * 1e6
   local count = redis.call('GET', KEYS[4])
   local fence = second + tonumber(now[2])
   if count then fence = math.max(tonumber(count) + 1, second) end
-  local text = string.format('%d', fence)
+  local text = string.format('%.0f', fence)
   redis.call('SET', KEYS[4], text)
   return text
 end

@@ -15,6 +15,6 @@ if owner == ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], 'run', ARGV[1])
 if not owner then return 0 end
 local clock = redis.call('TIME')
-local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
-redis.call('HSET', KEYS[1], 'born', string.format('%d', now))
+local now = tonumber(clock[1]) * 1e3 + math.floor(tonumber(clock[2]) / 1000)
+redis.call('HSET', KEYS[1], 'born', string.format('%.0f', now))
 return 1
