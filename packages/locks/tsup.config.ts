@@ -1,12 +1,30 @@
-import { defineConfig } from "tsup";
+import { readFile } from "node:fs/promises";
+import { defineConfig, type Options } from "tsup";
+
+/**
+ * Lua scripts ship inside the bundle as strings: no file lookups at run time. Their comments
+ * (the headers naming KEYS/ARGV/returns, the why of each step) stay in the sources; the bundle
+ * carries the code alone, and the `--- @include` lines that scripts/index.ts expands.
+ */
+const luaWithoutComments: NonNullable<Options["esbuildPlugins"]>[number] = {
+  name: "lua-without-comments",
+  setup(build) {
+    build.onLoad({ filter: /\.lua$/ }, async ({ path }) => {
+      const source = await readFile(path, "utf8");
+      const contents = source
+        .replace(/--\[\[[\s\S]*?\]\]\n?/g, "")
+        .replace(/^[ \t]*--(?!- @include ).*\n/gm, "");
+      return { contents, loader: "text" };
+    });
+  },
+};
 
 const common = {
   sourcemap: true,
   target: "node20",
   platform: "node",
-  // Lua scripts ship inside the bundle as strings: no file lookups at run time.
-  loader: { ".lua": "text" },
-} as const;
+  esbuildPlugins: [luaWithoutComments],
+} satisfies Options;
 
 // Two builds run side by side: the library, and the `quorum-locks` command (ESM only, its
 // shebang kept by tsup, which also makes it executable). The build script empties dist/ first:

@@ -32,6 +32,8 @@ export interface RestartWatch {
    * on each new connection; undefined when the quarantine is off.
    */
   readonly marker: string | undefined;
+  /** The marker records this largest ttl (the quarantine follows it). */
+  onRecordedTtl(ttl: number): void;
 }
 
 /**
@@ -346,7 +348,9 @@ export class RedisNode {
     return this.#send(evalSource(script, args), performance.now()).then(
       (reply) => {
         this.#answered();
-        if (reply === 1) {
+        const [reset, recorded] = Array.isArray(reply) ? (reply as unknown[]) : [];
+        if (typeof recorded === "number") watch.onRecordedTtl(recorded);
+        if (reset === 1) {
           this.distrustedSince = watch.clock.monotonic();
           if (announce) watch.onRestart(this, runId);
         }

@@ -297,6 +297,9 @@ export class Redlock extends EventEmitter<RedlockEvents> {
     return {
       clock,
       marker: MARKER_KEY,
+      onRecordedTtl: (ttl) => {
+        quarantine.noteTtl(ttl);
+      },
       onRestart: (node, runId) => {
         if (events.observed("nodeRestarted")) {
           events.publish("nodeRestarted", {

@@ -92,8 +92,9 @@ export class Round implements ReplySink {
   /** Young grants were held back by another owner's early key (see #judgeYoung), not by age. */
   heldBack = false;
   /**
-   * A node's marker recorded a larger ttl than this client knew: the quarantine grew, and the
-   * grants of this round were judged on the shorter one. The acquisition tries again at once.
+   * The quarantine grew during the round (a node recorded a larger ttl than this client knew),
+   * and some grants were judged by their scripts on the shorter one. The acquisition tries again
+   * at once.
    */
   stale = false;
   /** Per node: its marker's age in ms, when its reply carried it (a young marker); else NaN. */
@@ -106,7 +107,10 @@ export class Round implements ReplySink {
   readonly #earlyFailure: boolean;
   readonly #read: ReplyReader;
   /** The restart quarantine in force for this round (0: grants all count). */
-  readonly #quarantine: number;
+  /** The quarantine when the round started; the scripts judged their markers by it. */
+  readonly #quarantineAtStart: number;
+  /** Grants counted on a script's word that its marker is old (no age in the reply). */
+  #blind = 0;
   readonly #startedAt: number;
   readonly #ctx: QuorumContext;
   /** minReplicas of this round (0: no WAIT). */
@@ -141,7 +145,7 @@ export class Round implements ReplySink {
     const holders = options.holders;
     const now = ctx.clock.monotonic();
     this.#startedAt = now;
-    this.#quarantine = options.quarantine === true ? ctx.restartQuarantine.ms : 0;
+    this.#quarantineAtStart = options.quarantine === true ? ctx.restartQuarantine.ms : 0;
     this.#ctx = ctx;
     const minReplicas = options.minReplicas ?? 0;
     this.#minReplicas = minReplicas;
@@ -187,6 +191,14 @@ export class Round implements ReplySink {
     }
   }
 
+  /**
+   * The quarantine in force now: it may have grown during the round (a node's marker, or its
+   * connection's marker check, recorded a longer ttl). Ages reported in replies are judged by it.
+   */
+  get #quarantine(): number {
+    return this.#quarantineAtStart === 0 ? 0 : this.#ctx.restartQuarantine.ms;
+  }
+
   /** Records node `i`'s vote and decides the round when its outcome is certain. */
   settle(i: number, vote: Vote, detail?: string | number): void {
     if (!this.#decided) this.#settle(i, vote, detail);
@@ -199,7 +211,7 @@ export class Round implements ReplySink {
   marker(i: number, age: number, recorded: number): void {
     if (this.#decided) return;
     (this.#markerAge ??= new Float64Array(this.votes.length).fill(NaN))[i] = age;
-    if (this.#ctx.restartQuarantine.noteTtl(recorded)) this.stale = true;
+    this.#ctx.restartQuarantine.noteTtl(recorded);
   }
 
   #settle(i: number, vote: Vote, detail: string | number | undefined): void {
@@ -211,7 +223,7 @@ export class Round implements ReplySink {
         `only ${this.#acked} of ${this.#minReplicas} replicas confirmed the write within ` +
         `${this.#waitTimeout} ms (minReplicas)`;
     }
-    if (vote === Vote.Granted && this.#quarantine > 0) {
+    if (vote === Vote.Granted && this.#quarantineAtStart > 0) {
       // Judged at the round's start, the earliest moment: what this client saw of the node
       // (a new server process, or in strict mode a young one) keeps it out for the quarantine.
       const left = this.#ctx.restartQuarantine.left(this.#nodes[i] as RedisNode, this.#startedAt);
@@ -220,6 +232,8 @@ export class Round implements ReplySink {
         vote = Vote.Quarantined;
         detail = left;
         this.quarantined++;
+      } else if (Number.isNaN(age)) {
+        this.#blind++;
       } else if (age < this.#quarantine) {
         // A young marker: a fresh deployment or a node that lost its data; the other nodes'
         // replies tell which, so the vote waits for the round's end.
@@ -277,6 +291,9 @@ export class Round implements ReplySink {
     this.#decided = true;
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     if (this.#young > 0) this.#judgeYoung();
+    // Grants the scripts called old were judged on the quarantine of the round's start: if it
+    // has grown since, they cannot be trusted, and the acquisition tries again at once.
+    if (this.#blind > 0 && this.#quarantine > this.#quarantineAtStart) this.stale = true;
     this.#resolve(this);
   }
 

@@ -7,14 +7,17 @@
   KEYS[1]  the node's marker (see marker-open.lua)
   ARGV[1]  the run_id of the server process behind this connection
 
-  Returns 1 when the marker was written by another process (it is now young again), 0 when it
-  was this process' own, or new.
+  Returns {reset, ttl}: reset is 1 when the marker was written by another process (it is now
+  young again), 0 when it was this process' own, or new; ttl is the largest ttl the marker
+  records (0 when none), so that a client knows the quarantine before its first votes count.
 ]]
-local owner = redis.call('HGET', KEYS[1], 'run')
-if owner == ARGV[1] then return 0 end
+local fields = redis.call('HMGET', KEYS[1], 'run', 'ttl')
+local owner = fields[1]
+local recorded = tonumber(fields[2]) or 0
+if owner == ARGV[1] then return {0, recorded} end
 redis.call('HSET', KEYS[1], 'run', ARGV[1])
-if not owner then return 0 end
+if not owner then return {0, recorded} end
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1e3 + math.floor(tonumber(clock[2]) / 1000)
 redis.call('HSET', KEYS[1], 'born', string.format('%.0f', now))
-return 1
+return {1, recorded}
