@@ -14,10 +14,27 @@ test("five nodes under a nemesis: no two holders overlap, the fenced store never
   const { report } = result;
   expect(result.workerErrors).toEqual([]);
   expect(report.violations).toEqual([]);
-  // The run really contended and really broke things: every kind of fault (flush-node and
-  // restart-majority, which only the node markers can tell, included), several holders.
+  // The run really contended and really broke things: every kind of fault (flush-node,
+  // flush-holder and restart-majority, which only the node markers can tell, included), several
+  // holders, long holds among them (flush-holder aims at those).
   expect(Object.keys(report.faults).sort()).toEqual([...result.kinds].sort());
   expect(Object.keys(report.acquisitionsByOwner).length).toBeGreaterThan(1);
   expect(report.acquisitions).toBeGreaterThan(50);
+  expect(report.longHolds).toBeGreaterThan(5);
   rmSync(result.dir, { recursive: true, force: true });
 }, 180_000);
+
+// The harness's own power: with the restart quarantine off, flushing a live lock's holders down
+// to fewer than a quorum must let a second holder in while the first still holds, and the
+// checker must see it. (Every flush-holder with the quarantine off has broken a hold so far.)
+test("with the restart quarantine off, flush-holder makes two holders overlap and the checker sees it", async () => {
+  const result = await runChaos({ durationMs: 6_000, kinds: ["flush-holder"], quarantine: 0 });
+  const overlaps = result.report.violations.filter((v) => v.kind === "overlap");
+  console.log(
+    `chaos run without quarantine, seed ${result.seed}, ${(result.elapsedMs / 1000).toFixed(1)} s:\n${formatReport(result.report)}`,
+  );
+  expect(result.workerErrors).toEqual([]);
+  expect(result.report.faults["flush-holder"]).toBeGreaterThan(0);
+  expect(overlaps.length).toBeGreaterThan(0);
+  rmSync(result.dir, { recursive: true, force: true });
+}, 60_000);

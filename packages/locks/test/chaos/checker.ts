@@ -24,6 +24,8 @@ export interface Violation {
 
 export interface CheckReport {
   readonly acquisitions: number;
+  /** Holds that wrote until shortly before their validity ended (see WorkerConfig.longHolds). */
+  readonly longHolds: number;
   readonly acquisitionsByOwner: Readonly<Record<string, number>>;
   readonly faults: Readonly<Record<string, number>>;
   /** Whether the holds carried fencing tokens (then tokens and the store are checked). */
@@ -167,6 +169,7 @@ export function checkRun(logs: RunLogs): CheckReport {
   }
   return {
     acquisitions: holds.length,
+    longHolds: holds.filter((h) => h.long === true).length,
     acquisitionsByOwner: countBy(holds, (h) => h.owner),
     faults: countBy(logs.faults, (f) => f.kind),
     fencing,
@@ -198,7 +201,7 @@ export function formatReport(report: CheckReport): string {
   const lines = [
     `acquisitions: ${report.acquisitions} (${Object.entries(report.acquisitionsByOwner)
       .map(([o, n]) => `${o} ${n}`)
-      .join(", ")})`,
+      .join(", ")}; ${report.longHolds} long)`,
     `faults: ${faults === "" ? "none" : faults}`,
     `fencing: ${report.fencing ? "on" : "off (tokens and the store's order not checked)"}`,
     `writes: ${w.total} (${w.accepted} accepted, ${w.rejected} rejected); late writes after a pause: ${w.late} (${w.lateRejected} rejected); rejected within validity: ${w.inValidityRejected}`,

@@ -1,5 +1,8 @@
-// `pnpm test:chaos [--minutes N] [--seed S] [--workers W] [--kinds a,b] [--dir D]`: a chaos run
-// of N minutes (default 1), its report, and exit code 1 on any violation.
+// `pnpm test:chaos [--minutes N] [--seed S] [--workers W] [--kinds a,b] [--dir D]
+// [--long-holds F] [--quarantine MS]`: a chaos run of N minutes (default 1), its report, and exit
+// code 1 on any violation. --long-holds is the fraction of holds that last until shortly before
+// their validity ends (default 0.25). --quarantine sets the workers' restartQuarantine; it is
+// there to show the hazard: `--quarantine 0` (off) must make flush-holder find overlaps.
 import { parseArgs } from "node:util";
 import { formatReport } from "./checker.js";
 import { type FaultKind, faultKinds } from "./nemesis.js";
@@ -12,23 +15,36 @@ const { values } = parseArgs({
     workers: { type: "string" },
     kinds: { type: "string" },
     dir: { type: "string" },
+    "long-holds": { type: "string" },
+    quarantine: { type: "string" },
   },
 });
 const minutes = Number(values.minutes);
 if (!(minutes > 0)) throw new Error("--minutes must be a positive number");
+const longHolds = values["long-holds"] === undefined ? undefined : Number(values["long-holds"]);
+if (longHolds !== undefined && !(longHolds >= 0 && longHolds <= 1)) {
+  throw new Error("--long-holds must be a fraction from 0 to 1");
+}
+const quarantine = values.quarantine === undefined ? undefined : Number(values.quarantine);
+if (quarantine !== undefined && !(quarantine >= 0)) {
+  throw new Error("--quarantine must be a number of ms, 0 for off");
+}
 const kinds = values.kinds?.split(",") as FaultKind[] | undefined;
 const unknown = kinds?.filter((k) => !faultKinds.includes(k));
 if (unknown !== undefined && unknown.length > 0) {
   throw new Error(`unknown fault kinds: ${unknown.join(", ")} (known: ${faultKinds.join(", ")})`);
 }
 
-console.log(`chaos: ${minutes} min of faults…`);
+const quarantineNote = quarantine === undefined ? "" : `, restartQuarantine ${quarantine}`;
+console.log(`chaos: ${minutes} min of faults${quarantineNote}…`);
 const result = await runChaos({
   durationMs: minutes * 60_000,
   seed: values.seed === undefined ? undefined : Number(values.seed),
   workers: values.workers === undefined ? undefined : Number(values.workers),
   kinds,
   dir: values.dir,
+  longHolds,
+  quarantine,
 });
 console.log(`seed: ${result.seed} (replay the faults with --seed ${result.seed})`);
 console.log(`logs: ${result.dir}`);

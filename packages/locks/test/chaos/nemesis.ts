@@ -9,6 +9,7 @@ import { type FaultRecord, now } from "./records.js";
 export const faultKinds = [
   "kill-restart",
   "flush-node",
+  "flush-holder",
   "restart-majority",
   "pause-node",
   "delay-link",
@@ -29,6 +30,8 @@ export interface NemesisOptions {
   /** One per server, in the same order: the clients' only way to it. */
   readonly proxies: readonly LinkProxy[];
   readonly workers: readonly WorkerProcess[];
+  /** The contended key: flush-holder looks for it on the servers. */
+  readonly resource: string;
   readonly random: Random;
   readonly kinds: readonly FaultKind[];
   /** The workers' lock ttl: paused workers stay paused longer than this. */
@@ -44,6 +47,9 @@ export interface NemesisOptions {
   readonly log: (fault: FaultRecord) => void;
 }
 
+/** How long flush-holder sees a lock on its holders before it takes it for a long hold, ms. */
+const LIVE_HOLD_MS = 100;
+
 function isStopped(pid: number): boolean {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
@@ -55,7 +61,8 @@ function isStopped(pid: number): boolean {
 
 /**
  * Injects one fault at a time, each on a minority of the nodes (or on one worker; a majority
- * for restart-majority), heals it, rests a moment, and goes on until the time is up. Every kind
+ * for restart-majority, and for flush-holder as many of the lock's holders as leave it on
+ * fewer than a quorum), heals it, rests a moment, and goes on until the time is up. Every kind
  * comes once per round, in an order, on targets and for durations drawn from a seeded random
  * source.
  */
@@ -111,6 +118,23 @@ export class Nemesis {
         await Promise.all(nodes.map((i) => this.#flush(i)));
         const quiet = r.int(0, 3 * this.#o.ttl);
         record(nodes, `FLUSHALL, no restart; ${quiet} ms quiet after`);
+        await sleep(quiet);
+        return;
+      }
+      case "flush-holder": {
+        // Aimed at a live hold: of the nodes holding the contended key, enough are flushed that
+        // fewer than a quorum still hold it. Counted at once, the flushed nodes would grant a
+        // second holder a quorum while the first still acts on its lock; only their young
+        // markers keep them out until that lock has expired. The draws come first, so that the
+        // run's sequence of draws does not depend on what the servers held.
+        const order = r.sample(
+          this.#o.servers.map((_, i) => i),
+          this.#o.servers.length,
+        );
+        const quiet = r.int(0, 3 * this.#o.ttl);
+        const hit = await this.#flushHolder(order);
+        if (hit === undefined) return; // no live hold for 5 s: nothing happened, nothing to count
+        record(hit.flushed, `${hit.detail}; ${quiet} ms quiet after`);
         await sleep(quiet);
         return;
       }
@@ -175,6 +199,66 @@ export class Nemesis {
         record([worker.name], `stopped ${where} for ttl + ${extra} ms`);
         return;
       }
+    }
+  }
+
+  /**
+   * Watches the contended key on every server (directly, past the proxies) until one value has
+   * sat on a quorum of them for at least LIVE_HOLD_MS with more than half a ttl left (a hold
+   * that outlasts the short ones, so still live), then FLUSHALLs the holders that come first in
+   * `order`, as many as leave a quorum minus one holding it. Undefined after 5 s without one.
+   */
+  async #flushHolder(
+    order: readonly number[],
+  ): Promise<{ flushed: number[]; detail: string } | undefined> {
+    const key = this.#o.resource;
+    const clients = await Promise.all(
+      this.#o.servers.map(async (server) => {
+        const client = createClient({ url: server.url });
+        client.on("error", () => undefined);
+        await client.connect();
+        return client;
+      }),
+    );
+    try {
+      const deadline = performance.now() + 5_000;
+      let seen: { value: string; since: number } | undefined;
+      while (performance.now() < deadline) {
+        const replies = await Promise.all(
+          clients.map(async (c) => {
+            const [value, pttl] = await Promise.all([c.get(key), c.pTTL(key)]);
+            return { value, pttl };
+          }),
+        );
+        const counts = new Map<string, number>();
+        for (const { value } of replies) {
+          if (value !== null) counts.set(value, (counts.get(value) ?? 0) + 1);
+        }
+        const [value] = [...counts].find(([, n]) => n >= this.#majority) ?? [];
+        if (value === undefined || value !== seen?.value) {
+          seen = value === undefined ? undefined : { value, since: performance.now() };
+          await sleep(5);
+          continue;
+        }
+        const holders = replies.flatMap((reply, i) => (reply.value === value ? [i] : []));
+        const left = Math.min(...holders.map((i) => replies[i]?.pttl ?? 0));
+        if (performance.now() - seen.since < LIVE_HOLD_MS || left <= this.#o.ttl / 2) {
+          await sleep(5);
+          continue;
+        }
+        const flushed = order
+          .filter((i) => holders.includes(i))
+          .slice(0, holders.length - this.#majority + 1);
+        await Promise.all(flushed.map(async (i) => (clients[i] as (typeof clients)[0]).flushAll()));
+        const detail =
+          `FLUSHALL of ${flushed.length} of the ${holders.length} nodes holding the lock ` +
+          `(${holders.join(", ")}; held ${Math.round(performance.now() - seen.since)} ms, ` +
+          `${left} ms left on its keys), leaving it on ${holders.length - flushed.length}`;
+        return { flushed, detail };
+      }
+      return undefined;
+    } finally {
+      await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
     }
   }
 

@@ -25,6 +25,8 @@ export interface HoldRecord {
   /** The lock's fencing token; absent when fencing is off. */
   readonly token?: bigint | undefined;
   readonly attempts: number;
+  /** A long hold: it wrote until shortly before its validity ended (absent in older logs). */
+  readonly long?: boolean | undefined;
 }
 
 /** One write to the fenced store, made inside a hold after checking lock.isHeld(). */

@@ -26,6 +26,14 @@ export interface ChaosOptions {
   readonly kinds?: readonly FaultKind[] | undefined;
   /** Where the logs go. Default: a new temporary directory. */
   readonly dir?: string | undefined;
+  /**
+   * The workers' `restartQuarantine`. Default: unset, the library's default (the node markers).
+   * Only to show the hazard: 0 turns the quarantine off, and flush-holder, flush-node and
+   * restart-majority then let two holders overlap.
+   */
+  readonly quarantine?: number | undefined;
+  /** The fraction of holds that last until shortly before their validity ends. Default 0.25. */
+  readonly longHolds?: number | undefined;
 }
 
 export interface ChaosResult {
@@ -55,7 +63,7 @@ function fastestSafeRate(ttl: number): number {
 // Fenced locks, on the library's default restart quarantine (restartQuarantine unset): the
 // node markers tell which nodes lost their data (restarted or flushed), and the length is
 // learned from the largest ttl they record, so the nemesis may restart or flush nodes at once.
-const safety: RedlockOptions = { fencing: true };
+const defaultSafety: RedlockOptions = { fencing: true };
 
 type Worker = ReturnType<typeof startWorker>;
 
@@ -108,10 +116,15 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   const kinds =
     options.kinds ?? faultKinds.filter((k) => k !== "skew-clock" || clockSkewAvailable());
   const clockRates = [0.5, 0.8, fastestSafeRate(ttl)];
+  const safety: RedlockOptions =
+    options.quarantine === undefined
+      ? defaultSafety
+      : { ...defaultSafety, restartQuarantine: options.quarantine };
+  const longHolds = options.longHolds ?? 0.25;
   writeFileSync(
     join(dir, runFiles.meta),
     JSON.stringify(
-      { seed, ttl, driftFactor: DRIFT_FACTOR, kinds, clockRates, redlock: safety },
+      { seed, ttl, driftFactor: DRIFT_FACTOR, kinds, clockRates, longHolds, redlock: safety },
       null,
       2,
     ),
@@ -129,6 +142,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       resource: "chaos",
       ttl,
       writes: 3,
+      longHolds,
+      // Half the workers wait for a holder's release, half poll (see WorkerConfig).
+      acquireTimeout: i % 2 === 0 ? 5_000 : undefined,
       log: join(dir, runFiles.worker(`w${i}`)),
       redlock: {
         retryCount: -1,
@@ -149,6 +165,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       servers,
       proxies,
       workers: workers.map(({ child }, i) => ({ name: `w${i}`, pid: child.pid ?? 0 })),
+      resource: "chaos",
       random,
       kinds,
       ttl,

@@ -11,6 +11,18 @@ export interface WorkerConfig {
   readonly ttl: number;
   /** Writes to the store per hold, each after checking the lock. */
   readonly writes: number;
+  /**
+   * The fraction of holds (0 to 1) that are long: the worker keeps writing, each write after
+   * checking the lock, until shortly before its validity ends, instead of `writes` times.
+   */
+  readonly longHolds: number;
+  /**
+   * acquire()'s timeout, ms. With one, a worker that finds the lock held waits for its release
+   * (a notification) or its ttl; without one (undefined), each wait lasts at most retryDelay +
+   * retryJitter, so the worker tries again every few tens of ms, as node-redlock's clients do,
+   * and is the one to notice at once that nodes forgot a live lock.
+   */
+  readonly acquireTimeout: number | undefined;
   readonly log: string;
   readonly redlock: RedlockOptions;
 }

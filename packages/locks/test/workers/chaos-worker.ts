@@ -1,5 +1,7 @@
 // A chaos worker: takes the contended lock again and again; while it believes it holds it, it
-// checks lock.isHeld() and writes to the fenced store, several times. It logs each hold's window
+// checks lock.isHeld() and writes to the fenced store, several times (`writes`), or, in a
+// fraction `longHolds` of the holds, until shortly before the lock's validity ends: a hold that
+// lasts long enough for a node that forgets it to matter. It logs each hold's window
 // and each write (see test/chaos/records.ts). SIGUSR2 asks it to pause itself (SIGSTOP) at its
 // next write, between the check and the write: the worst moment for a GC pause. SIGUSR1 takes
 // the request back; SIGTERM finishes the current hold and exits.
@@ -36,12 +38,21 @@ store.on("error", () => undefined);
 await store.connect();
 process.stdout.write("ready\n");
 
-async function criticalSection(lock: Lock, seq: number, validEnd: bigint): Promise<void> {
+/** A long hold stops writing this long (ms) before its validity ends. */
+const LONG_HOLD_MARGIN = 30;
+
+async function criticalSection(
+  lock: Lock,
+  seq: number,
+  validEnd: bigint,
+  long: boolean,
+): Promise<void> {
   // With `fencing: true` the store rejects a writer whose token is older than one it has seen.
   const token = lock.fencingToken;
-  for (let n = 0; n < config.writes; n++) {
+  for (let n = 0; long || n < config.writes; n++) {
     const checkedAt = now();
     if (!lock.isHeld()) return;
+    if (long && lock.remaining < LONG_HOLD_MARGIN) return;
     if (pauseRequested) {
       pauseRequested = false;
       log({ type: "gc-pause", owner: config.owner, seq, at: now() });
@@ -52,7 +63,7 @@ async function criticalSection(lock: Lock, seq: number, validEnd: bigint): Promi
     const accepted = await fencedWrite(store, token, writer);
     log({ type: "write", owner: config.owner, seq, writer, token, checkedAt, sentAt, accepted });
     if (sentAt > validEnd) return; // it learnt nothing new: a real client would stop here too
-    await sleep(Math.floor(Math.random() * 15));
+    await sleep(long ? 10 + Math.floor(Math.random() * 20) : Math.floor(Math.random() * 15));
   }
 }
 
@@ -78,7 +89,7 @@ while (!stopping()) {
   let lock: Lock;
   try {
     lock = await redlock.acquire(config.resource, config.ttl, {
-      timeout: 5_000,
+      ...(config.acquireTimeout === undefined ? {} : { timeout: config.acquireTimeout }),
       signal: stop.signal,
     });
   } catch {
@@ -88,7 +99,8 @@ while (!stopping()) {
   const start = now();
   const validEnd = validityEnd(lock);
   seq++;
-  await criticalSection(lock, seq, validEnd);
+  const long = Math.random() < config.longHolds;
+  await criticalSection(lock, seq, validEnd, long);
   const releasedAt = now();
   await lock.release().catch(() => {
     releaseFailures++;
@@ -103,6 +115,7 @@ while (!stopping()) {
     releasedAt,
     token: lock.fencingToken,
     attempts: lock.attempts,
+    long,
   };
   log(hold);
 }
