@@ -4,9 +4,13 @@ import {
   LockAcquisitionError,
   LockManager,
   type NodeOutcome,
-  type Redlock,
+  Redlock,
 } from "../src/index.js";
 import { MARKER_KEY } from "../src/redlock/quarantine.js";
+import { createClient } from "redis";
+import { RedisServer } from "@quorum-locks/redis-servers";
+import { LinkProxy } from "./chaos/proxy.js";
+import { withClient } from "./fixtures/test-nodes.js";
 import { useNodes, waitFor } from "./fixtures/vitest.js";
 import type { TestNodes } from "./fixtures/test-nodes.js";
 
@@ -198,7 +202,62 @@ describe("transitions over 5 nodes, on the defaults", () => {
   });
 });
 
-describe("another server process behind an endpoint, with the old data (a replica taking over, a snapshot reloaded)", () => {
+describe("a failover: the replica takes over behind the master's endpoint", () => {
+  test("a late client and a connected one keep the promoted replica out; the lock stays single", async () => {
+    const master = await RedisServer.start();
+    // Writable, so that the test can take from it the key it "had not received yet".
+    const replica = await RedisServer.start({
+      args: ["--replicaof", "127.0.0.1", String(master.port), "--replica-read-only", "no"],
+    });
+    const others = await Promise.all([RedisServer.start(), RedisServer.start()]);
+    const endpoint = await LinkProxy.start(master.port);
+    const urls = [endpoint.url, ...others.map((s) => s.url)];
+    const made: Redlock[] = [];
+    const inspect = createClient({ url: replica.url });
+    inspect.on("error", () => undefined);
+    try {
+      await inspect.connect();
+      const a = new Redlock(urls);
+      made.push(a);
+      const held = await a.acquire("failover", 30_000);
+      await waitFor(async () => (await inspect.get("failover")) === held.value);
+      await waitFor(async () => (await inspect.hGet(MARKER_KEY, "run")) != null);
+      // The replica missed the lock's key, and the lock is missing on the third node too: it
+      // is left on exactly one of three, the last line of defence is the quarantine.
+      await inspect.del("failover");
+      await withClient(others[1]?.url ?? "", (c) => c.del("failover"));
+      await inspect.sendCommand(["REPLICAOF", "NO", "ONE"]);
+      endpoint.retarget(replica.port);
+      await master.stop();
+      const late = new Redlock(urls);
+      made.push(late);
+      const restarted: string[] = [];
+      late.on("nodeRestarted", ({ node }) => restarted.push(node));
+      for (const b of [late, a]) {
+        let error: LockAcquisitionError | undefined;
+        // A's connection to the endpoint breaks; until it is back, node 0 fails; then it is
+        // quarantined, never a grant.
+        await waitFor(
+          async () => {
+            error = await refused(b, "failover", 30_000);
+            return error.nodes[0]?.status === "quarantined";
+          },
+          { intervalMs: 50 },
+        );
+        expect(error?.nodes[1]).toMatchObject({ status: "held" });
+      }
+      expect(restarted).toEqual([late.nodes[0]]);
+      expect(held.isHeld()).toBe(true);
+    } finally {
+      inspect.destroy();
+      await Promise.all(made.map((r) => r.quit()));
+      await endpoint.stop();
+      await Promise.all([master.stop(), replica.stop(), ...others.map((s) => s.stop())]);
+    }
+  });
+});
+
+describe("another server process behind an endpoint, with the old data (a snapshot reloaded)", () => {
   // Node 0 writes a snapshot (SAVE) and is restarted from it: its data, marker included, is
   // back, but served by another process, as after a failover to a replica.
   const env = useNodes(3);

@@ -58,7 +58,7 @@ class DelayedPipe {
 export class LinkProxy {
   readonly port: number;
   readonly #server: Server;
-  readonly #targetPort: number;
+  #targetPort: number;
   readonly #pairs = new Set<{ client: Socket; upstream: Socket; pipes: DelayedPipe[] }>();
   #state: LinkState = { kind: "ok" };
 
@@ -102,6 +102,15 @@ export class LinkProxy {
     const previous = this.#state;
     this.#state = state;
     if (state.kind === "reset" || previous.kind === "blackhole") this.#dropAll();
+  }
+
+  /**
+   * Sends new connections to another server from now on, and drops the current ones: the
+   * endpoint now leads to another server process, as after a failover behind a virtual IP.
+   */
+  retarget(targetPort: number): void {
+    this.#targetPort = targetPort;
+    this.#dropAll();
   }
 
   #accept(client: Socket): void {

@@ -87,11 +87,15 @@ async function stopWorkers(workers: Worker[]): Promise<string[]> {
     workers.map(async ({ child, done }, i) => {
       child.kill("SIGCONT");
       child.kill("SIGTERM");
+      // A worker may still stop itself once (a pause asked for before, reached before its
+      // SIGTERM handler ran): go on continuing it until it is gone.
+      const resume = setInterval(() => child.kill("SIGCONT"), 200);
       const timer = setTimeout(() => {
         errors.push(`worker w${i} did not stop within 20 s; killed`);
         child.kill("SIGKILL");
       }, 20_000);
       const result = await done;
+      clearInterval(resume);
       clearTimeout(timer);
       if (result.code !== 0 && result.signal !== "SIGKILL") {
         errors.push(`worker w${i} exited ${result.code ?? result.signal}: ${result.stderr}`);

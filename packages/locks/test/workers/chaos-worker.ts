@@ -22,6 +22,9 @@ const stop = new AbortController();
 const stopping = () => stop.signal.aborted;
 let pauseRequested = false;
 process.on("SIGTERM", () => {
+  // A pause asked for earlier must not happen now: the SIGCONT that ends pauses was sent just
+  // before this SIGTERM, and a worker that stopped itself after it would never go on.
+  pauseRequested = false;
   stop.abort();
 });
 process.on("SIGUSR2", () => {
@@ -53,7 +56,7 @@ async function criticalSection(
     const checkedAt = now();
     if (!lock.isHeld()) return;
     if (long && lock.remaining < LONG_HOLD_MARGIN) return;
-    if (pauseRequested) {
+    if (pauseRequested && !stopping()) {
       pauseRequested = false;
       log({ type: "gc-pause", owner: config.owner, seq, at: now() });
       process.kill(process.pid, "SIGSTOP"); // until the nemesis sends SIGCONT
