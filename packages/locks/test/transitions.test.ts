@@ -225,7 +225,7 @@ describe("a failover: the replica takes over behind the master's endpoint", () =
       // The replica missed the lock's key, and the lock is missing on the third node too: it
       // is left on exactly one of three, the last line of defence is the quarantine.
       await inspect.del("failover");
-      await withClient(others[1]?.url ?? "", (c) => c.del("failover"));
+      await withClient(others[1].url, (c) => c.del("failover"));
       await inspect.sendCommand(["REPLICAOF", "NO", "ONE"]);
       endpoint.retarget(replica.port);
       await master.stop();

@@ -126,7 +126,7 @@ function countExtensions(redlock: Redlock): { readonly count: number } {
 describe("using(): the default threshold fits any ttl", () => {
   const env = useNodes(3);
 
-  test.each([300, 50])("a %d ms lock with the defaults is kept over several ttls", async (ttl) => {
+  test.each([300, 150])("a %d ms lock with the defaults is kept over several ttls", async (ttl) => {
     const redlock = env.redlock();
     expect(redlock.options.automaticExtensionThreshold).toBeUndefined();
     const extensions = countExtensions(redlock);

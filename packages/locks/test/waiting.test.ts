@@ -25,6 +25,43 @@ describe("waiting: retries", () => {
 describe("waiting: holders, timeout and abort", () => {
   const env = useNodes(3);
 
+  test("a holder ttl beyond the timer limit (2^31 ms) is waited on, not polled", async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on("warning", onWarning);
+    try {
+      const month = 31 * 24 * 3_600_000; // above 2^31 − 1 ms
+      const held = await env.redlock().acquire("long-held", month);
+      const error = await env
+        .redlock()
+        .acquire("long-held", 10_000, { timeout: 600 })
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(LockTimeoutError);
+      // Subscribed, then asleep until the timeout: not one attempt per millisecond.
+      expect((error as LockTimeoutError).attempts).toBeLessThanOrEqual(3);
+      expect((error as LockTimeoutError).reason).toBe("held");
+      await held.release();
+      expect(warnings).not.toContain("TimeoutOverflowWarning");
+    } finally {
+      process.off("warning", onWarning);
+    }
+  });
+
+  test("without a timeout, a held lock is given up after about retryCount × (retryDelay + retryJitter)", async () => {
+    const held = await env.redlock().acquire("held-long", 60_000);
+    const started = performance.now();
+    const error = await env
+      .redlock({ retryCount: 3, retryDelay: 50, retryJitter: 50 })
+      .acquire("held-long", 10_000)
+      .catch((e: unknown) => e);
+    const took = performance.now() - started;
+    expect(error).toBeInstanceOf(LockAcquisitionError);
+    expect((error as LockAcquisitionError).attempts).toBe(4);
+    // Three waits of at most 100 ms each (plus the rounds), not the holder's 60 s.
+    expect(took).toBeLessThan(5_000);
+    await held.release();
+  });
+
   test("a waiter is woken by the release, not by polling", async () => {
     const holder = env.redlock();
     const waiter = env.redlock({ retryDelay: 60_000, retryJitter: 0 });
