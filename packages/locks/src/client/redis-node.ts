@@ -76,6 +76,11 @@ export class RedisNode {
    * process without the old data needs no distrust: its marker is young. -Infinity when never.
    */
   distrustedSince = -Infinity;
+  /**
+   * The id of the node's marker, once a round judged it part of a fresh deployment; undefined
+   * while not. See Round's #sameMarker.
+   */
+  freshMarker: string | undefined;
   readonly #restarts: RestartWatch | undefined;
   /** The INFO of the current connection, until it is read. */
   #info: Promise<void> | undefined;

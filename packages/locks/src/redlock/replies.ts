@@ -12,14 +12,14 @@ function unexpected(reply: unknown): string {
 
 /**
  * The reply of a script wrapped in marker-open/marker-close: the body's reply as it is, or a
- * table {reply, marker age, largest ttl recorded} when the node's marker is young (told to the
+ * table {reply, marker age, largest ttl recorded, marker id} when the node's marker is young (told to the
  * round before the vote).
  */
 function unwrapMarker(reply: unknown, round: Round, i: number): unknown {
-  if (!Array.isArray(reply) || reply.length !== 3) return reply;
-  const [inner, age, recorded] = reply as unknown[];
+  if (!Array.isArray(reply) || reply.length !== 4) return reply;
+  const [inner, age, recorded, id] = reply as unknown[];
   if (typeof age !== "number" || typeof recorded !== "number") return reply;
-  round.marker(i, age, recorded);
+  round.marker(i, age, recorded, typeof id === "string" ? id : String(id));
   return inner;
 }
 

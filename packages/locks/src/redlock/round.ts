@@ -99,6 +99,8 @@ export class Round implements ReplySink {
   stale = false;
   /** Per node: its marker's age in ms, when its reply carried it (a young marker); else NaN. */
   #markerAge: Float64Array | undefined;
+  /** Per node: its young marker's id, when its reply carried it. */
+  #markerIds: string[] | undefined;
   /** Grants waiting for the round's end to be judged (Vote.Young). */
   #young = 0;
   readonly done: Promise<Round>;
@@ -208,10 +210,25 @@ export class Round implements ReplySink {
    * Node `i`'s reply carried its marker (marker-open.lua): it is `age` ms old, and the node
    * records `recorded` as the largest ttl asked of it. Called before the vote is settled.
    */
-  marker(i: number, age: number, recorded: number): void {
+  marker(i: number, age: number, recorded: number, id: string): void {
     if (this.#decided) return;
     (this.#markerAge ??= new Float64Array(this.votes.length).fill(NaN))[i] = age;
+    (this.#markerIds ??= new Array<string>(this.votes.length))[i] = id;
     this.#ctx.restartQuarantine.noteTtl(recorded);
+  }
+
+  /**
+   * Whether node `i`'s young marker is the one this client already judged part of a fresh
+   * deployment (the same id). A node keeps its marker until it
+   * loses its data, so one whose marker is unchanged has lost nothing since: its grant counts
+   * at once, as a node with an old marker's does, and the round need not wait for the others.
+   */
+  #sameMarker(i: number): boolean {
+    const node = this.#nodes[i] as RedisNode;
+    const id = this.#markerIds?.[i];
+    if (id !== undefined && id !== "" && id === node.freshMarker) return true;
+    node.freshMarker = undefined;
+    return false;
   }
 
   #settle(i: number, vote: Vote, detail: string | number | undefined): void {
@@ -234,7 +251,7 @@ export class Round implements ReplySink {
         this.quarantined++;
       } else if (Number.isNaN(age)) {
         this.#blind++;
-      } else if (age < this.#quarantine) {
+      } else if (age < this.#quarantine && !this.#sameMarker(i)) {
         // A young marker: a fresh deployment or a node that lost its data; the other nodes'
         // replies tell which, so the vote waits for the round's end.
         this.votes[i] = Vote.Young;
@@ -341,6 +358,7 @@ export class Round implements ReplySink {
       if (fresh && oldest - age <= together && early < 0) {
         votes[i] = Vote.Granted;
         this.granted++;
+        (this.#nodes[i] as RedisNode).freshMarker = this.#markerIds?.[i];
       } else {
         votes[i] = Vote.Quarantined;
         // Held back by an early key, not by age: most likely a rival's attempt about to be

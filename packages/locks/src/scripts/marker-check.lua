@@ -19,5 +19,6 @@ redis.call('HSET', KEYS[1], 'run', ARGV[1])
 if not owner then return {0, recorded} end
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1e3 + math.floor(tonumber(clock[2]) / 1000)
-redis.call('HSET', KEYS[1], 'born', string.format('%.0f', now))
+local id = string.format('%.0f', tonumber(clock[1]) * 1e6 + tonumber(clock[2]))
+redis.call('HSET', KEYS[1], 'born', string.format('%.0f', now), 'id', id)
 return {1, recorded}

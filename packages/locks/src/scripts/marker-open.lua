@@ -4,7 +4,10 @@
   written on first contact, with
     born  the server time (ms) at which the marker was written: the node's data is at least
           this old, since it still holds the marker;
-    ttl   the largest ttl (ms) any client has asked of this node since then.
+    ttl   the largest ttl (ms) any client has asked of this node since then;
+    id    the server time in microseconds at which it was written: the marker's name, so that
+          a client tells a marker written again from the one it knew, however soon after;
+    run   the run_id of the server process it belongs to (see marker-check.lua).
   A node that lost its data (restart without persistence, FLUSHALL, FLUSHDB, eviction of the
   marker) has a young marker again, while its peers keep theirs: the client does not count its
   grants until any lock it may have forgotten has expired.
@@ -19,7 +22,7 @@
 
   Returns what the body returns, when the marker is at least the quarantine old and records no
   ttl above the client's (the steady state: the reply costs nothing more); otherwise a table
-  {body's reply, marker age in ms, largest ttl recorded}.
+  {body's reply, marker age in ms, largest ttl recorded, marker id}.
 ]]
 local MARKER = table.remove(KEYS)
 local QUARANTINE = tonumber(table.remove(ARGV))
