@@ -292,15 +292,7 @@ export class RedisNode {
       this.#loaded.clear();
       if (this.#restarts !== undefined) this.#readInfo(this.#restarts, now);
     }
-    // A marker this client trusts goes in the script's last argument: while it stays, the node
-    // answers with the plain reply (see marker-open.lua).
-    let args = evalshaArgs;
-    if (script.marked && this.freshMarker !== undefined) {
-      const own = evalshaArgs.slice();
-      own[own.length - 1] = this.freshMarker;
-      args = own;
-    }
-    return this.#loaded.has(script.sha) ? args : evalSource(script, args);
+    return this.#loaded.has(script.sha) ? evalshaArgs : evalSource(script, evalshaArgs);
   }
 
   /**

@@ -86,7 +86,7 @@ class Acquisition {
   readonly #argv: readonly string[];
   /** The script's arguments, for the quarantine's arguments they were built with. */
   #args: string[] = [];
-  #argsFor: readonly [string, string, string] | undefined;
+  #argsFor: readonly [string, string] | undefined;
   readonly #read: ReplyReader = readAcquire;
   readonly #roundOptions: RoundOptions;
   readonly #drift: number;

@@ -32,11 +32,8 @@ export class RestartQuarantine {
   readonly #driftFactor: number;
   /** The largest ttl known to have been asked of the nodes (learned mode). */
   #knownTtl = 0;
-  /**
-   * The scripts' three extra ARGV entries, rebuilt when the length changes; the last, the node's
-   * trusted marker id, is filled in per node (RedisNode), "" here.
-   */
-  #args: readonly [string, string, string];
+  /** The scripts' two extra ARGV entries, rebuilt when the length changes. */
+  #args: readonly [string, string];
 
   /**
    * @param option restartQuarantine: ms, 0 for off, undefined for the largest ttl recorded.
@@ -48,7 +45,7 @@ export class RestartQuarantine {
     this.strict = strict && (this.#learned || this.ms > 0);
     this.#driftFactor = driftFactor;
     // Learned: nothing known until the first ttl is noted (every acquisition notes its own).
-    this.#args = this.#learned ? ["0", "0", ""] : [KNOWS_ALL, String(this.ms), ""];
+    this.#args = this.#learned ? ["0", "0"] : [KNOWS_ALL, String(this.ms)];
   }
 
   /** Whether the quarantine is in force at all (the markers are read and written). */
@@ -56,8 +53,8 @@ export class RestartQuarantine {
     return this.#learned || this.ms > 0;
   }
 
-  /** The ARGV entries the wrapped scripts take last: known ttl, quarantine ms, trusted id. */
-  get args(): readonly [string, string, string] {
+  /** The ARGV entries the wrapped acquire scripts take last: known ttl, quarantine ms. */
+  get args(): readonly [string, string] {
     return this.#args;
   }
 
@@ -70,7 +67,7 @@ export class RestartQuarantine {
     if (!this.#learned || ttl <= this.#knownTtl) return false;
     this.#knownTtl = ttl;
     this.ms = ttl + clockDrift(ttl, this.#driftFactor);
-    this.#args = [String(ttl), String(this.ms), ""];
+    this.#args = [String(ttl), String(this.ms)];
     return true;
   }
 

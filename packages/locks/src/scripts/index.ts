@@ -18,8 +18,6 @@ export interface LuaScript {
   readonly name: string;
   readonly source: string;
   readonly sha: string;
-  /** Wrapped in marker-open/marker-close: its last argument is the node's trusted marker id. */
-  readonly marked: boolean;
 }
 
 /** Lua shared by several scripts, spliced in where a line reads `--- @include <name>`. */
@@ -41,8 +39,7 @@ export function expandIncludes(source: string): string {
 
 function define(name: string, text: string): LuaScript {
   const source = expandIncludes(text);
-  const marked = text.includes("--- @include marker-open");
-  return { name, source, sha: createHash("sha1").update(source).digest("hex"), marked };
+  return { name, source, sha: createHash("sha1").update(source).digest("hex") };
 }
 
 /** The lock and cache scripts, by name; each file documents its KEYS, ARGV and reply. */

@@ -21,6 +21,5 @@ if ttl > recorded then
   redis.call('HSET', MARKER, 'ttl', ARGV[2])
 end
 local age = now - born
-local known = age >= QUARANTINE or (TRUSTED ~= '' and id == TRUSTED)
-if known and (KNOWN_TTL == nil or recorded <= KNOWN_TTL) then return reply end
+if age >= QUARANTINE and (KNOWN_TTL == nil or recorded <= KNOWN_TTL) then return reply end
 return {reply, age, recorded, id or ''}

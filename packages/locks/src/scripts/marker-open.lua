@@ -12,23 +12,19 @@
   marker) has a young marker again, while its peers keep theirs: the client does not count its
   grants until any lock it may have forgotten has expired.
 
-  The wrapped script gets one more KEY and three more ARGV entries, at the end, which these
-  lines remove before its body runs (so that the body sees the KEYS and ARGV it documents):
+  The wrapped script gets two more KEYS and ARGV entries, at the end, which these lines remove
+  before its body runs (so that the body sees the KEYS and ARGV it documents):
     KEYS[n+1]  the marker ("quorum-locks:node", or one key per hash slot on a Redis Cluster)
     ARGV[m+1]  the largest ttl the client knows the nodes have granted ("" when it knows all)
     ARGV[m+2]  the quarantine in ms: a marker younger than this is reported; 0 turns the marker
                off (nothing is read nor written)
-    ARGV[m+3]  the id of this node's marker that the client already trusts (judged part of a
-               fresh deployment), or "": that marker, while it stays, is not reported either
   ARGV[2] of every wrapped script is the ttl of the call.
 
-  Returns what the body returns, when the marker is at least the quarantine old or the one the
-  client trusts, and records no ttl above the client's (the steady state: the reply costs
-  nothing more); otherwise a table
+  Returns what the body returns, when the marker is at least the quarantine old and records no
+  ttl above the client's (the steady state: the reply costs nothing more); otherwise a table
   {body's reply, marker age in ms, largest ttl recorded, marker id}.
 ]]
 local MARKER = table.remove(KEYS)
-local TRUSTED = table.remove(ARGV)
 local QUARANTINE = tonumber(table.remove(ARGV))
 local KNOWN_TTL = tonumber(table.remove(ARGV))
 local function body()
