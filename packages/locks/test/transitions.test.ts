@@ -39,6 +39,20 @@ async function comeOfAge(nodes: TestNodes, ms: number): Promise<void> {
   );
 }
 
+/**
+ * A Redlock over a deployment that has come of age: it took a lock of `ttl` (the nodes record
+ * it), and every marker is now older than that quarantine.
+ */
+async function cameOfAge(
+  env: { nodes: TestNodes; redlock(): Redlock },
+  ttl: number,
+): Promise<Redlock> {
+  const redlock = env.redlock();
+  await (await redlock.acquire("warm-up", ttl)).release();
+  await comeOfAge(env.nodes, ttl + 100);
+  return redlock;
+}
+
 /** One attempt that must fail; its error. */
 async function refused(redlock: Redlock, resource: string, ttl: number) {
   const error = await redlock
@@ -97,9 +111,7 @@ describe("transitions over 5 nodes, on the defaults", () => {
 
   test("after the deployment came of age, one flushed node is out for the recorded ttl", async () => {
     const ttl = 1_500;
-    const a = env.redlock();
-    await (await a.acquire("warm-up", ttl)).release();
-    await comeOfAge(env.nodes, ttl + 100);
+    const a = await cameOfAge(env, ttl);
     // Held on exactly a quorum (nodes 0-2): a rival's failed attempt, a missed node.
     const held = await a.acquire("contended", ttl);
     await env.nodes.settle("contended", Array<string>(5).fill(held.value));
@@ -117,9 +129,7 @@ describe("transitions over 5 nodes, on the defaults", () => {
 
   test("a late client after a majority restart: the restarted nodes wait out the quarantine", async () => {
     const ttl = 1_500;
-    const a = env.redlock();
-    await (await a.acquire("warm-up", ttl)).release();
-    await comeOfAge(env.nodes, ttl + 100);
+    const a = await cameOfAge(env, ttl);
     const held = await a.acquire("restarted", ttl);
     await env.nodes.settle("restarted", Array<string>(5).fill(held.value));
     for (const i of [0, 1, 2]) {
@@ -140,9 +150,7 @@ describe("transitions over 5 nodes, on the defaults", () => {
 
   test("an acquisition held back only by quarantine fails at once when its timeout ends first", async () => {
     const ttl = 1_500;
-    const a = env.redlock();
-    await (await a.acquire("warm-up", ttl)).release();
-    await comeOfAge(env.nodes, ttl + 100);
+    await cameOfAge(env, ttl);
     await Promise.all([0, 1, 2].map(async (i) => (await env.nodes.inspect(i)).flushAll()));
     const b = env.redlock();
     const started = performance.now();
@@ -178,9 +186,7 @@ describe("transitions over 5 nodes, on the defaults", () => {
   });
 
   test("the cache refresh lock counts quarantined nodes: a cold key is still fetched once", async () => {
-    const a = env.redlock();
-    await (await a.acquire("warm-up", 1_500)).release();
-    await comeOfAge(env.nodes, 1_600);
+    await cameOfAge(env, 1_500);
     await Promise.all([0, 1, 2].map(async (i) => (await env.nodes.inspect(i)).flushAll()));
     const manager = new LockManager({ redisNodes: env.nodes.urls });
     try {
