@@ -333,7 +333,8 @@ export class Round implements ReplySink {
     const votes = this.votes;
     const ages = this.#markerAge as Float64Array;
     let fresh = true;
-    let oldest = 0;
+    // Not 0: an age can be negative (a server clock stepped back since the marker was born).
+    let oldest = -Infinity;
     for (let i = 0; i < votes.length && fresh; i++) {
       const vote = votes[i];
       if (vote === Vote.Pending || vote === Vote.Timeout || vote === Vote.Error) continue;
