@@ -1,3 +1,4 @@
+import type { CacheReadReply } from "../scripts/cache-read.js";
 import type { CacheEntry } from "./store.js";
 
 /**
@@ -6,23 +7,19 @@ import type { CacheEntry } from "./store.js";
  * cache-read.lua returns them relative to the server's now; they become epoch ms on this
  * process's clock here, so that hosts whose clocks differ still agree on what is fresh.
  */
-export function entryFromReply(reply: unknown, now: number): CacheEntry | undefined {
-  if (reply === null || reply === undefined) return undefined;
-  if (!Array.isArray(reply) || reply.length !== 7) {
-    throw new Error("unexpected reply from cache-read");
-  }
-  const [payload, generation, age, freshLeft, staleLeft, errorLeft, fetchDuration] =
-    reply as unknown[];
-  if (typeof payload !== "string") throw new Error("unexpected reply from cache-read");
-  const errorMs = Number(errorLeft);
+export function entryFromRead(
+  read: CacheReadReply | undefined,
+  now: number,
+): CacheEntry | undefined {
+  if (read === undefined) return undefined;
   return {
-    payload,
-    generation: Number(generation),
-    writtenAt: now - Number(age),
-    freshUntil: now + Number(freshLeft),
-    staleUntil: now + Number(staleLeft),
-    errorUntil: errorMs < 0 ? 0 : now + errorMs,
-    fetchDuration: Number(fetchDuration),
+    payload: read.payload,
+    generation: read.generation,
+    writtenAt: now - read.age,
+    freshUntil: now + read.freshLeft,
+    staleUntil: now + read.staleLeft,
+    errorUntil: read.errorLeft < 0 ? 0 : now + read.errorLeft,
+    fetchDuration: read.fetchDuration,
   };
 }
 

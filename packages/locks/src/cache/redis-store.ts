@@ -1,9 +1,9 @@
 import type { RedisAdapter } from "../client/adapter.js";
 import type { ClientOptions } from "../client/node-redis.js";
 import { createNodes, type NodeInput } from "../client/nodes.js";
-import { evalshaArgs, RedisNode } from "../client/redis-node.js";
+import { RedisNode } from "../client/redis-node.js";
 import { type LuaScript, scripts } from "../scripts/index.js";
-import { entryFromReply, failureNotice } from "./envelope.js";
+import { entryFromRead, failureNotice } from "./envelope.js";
 import {
   type CacheEntry,
   type CacheNotice,
@@ -54,8 +54,9 @@ export class RedisCacheStore implements CacheStore {
   }
 
   async get(key: string): Promise<CacheEntry | undefined> {
-    const reply = await this.#run(scripts.cacheRead, [key], []);
-    return entryFromReply(reply, Date.now());
+    const { cacheRead } = scripts;
+    const reply = await this.#run(cacheRead, cacheRead.encode(key));
+    return entryFromRead(cacheRead.decode(reply), Date.now());
   }
 
   async set(
@@ -63,21 +64,19 @@ export class RedisCacheStore implements CacheStore {
     write: CacheWrite,
     expectedGeneration?: number,
   ): Promise<number | undefined> {
-    const reply = await this.#run(
-      scripts.cacheWrite,
-      [key],
-      [
-        write.payload,
-        String(expectedGeneration ?? -1),
-        String(Math.ceil(write.ttl)),
-        String(Math.ceil(write.staleTtl)),
-        String(Math.round(write.fetchDuration)),
-        key,
-        write.payload.length <= INLINE_NOTICE_LIMIT ? "1" : "",
-      ],
-    );
-    if (!Array.isArray(reply)) throw new Error("unexpected reply from cache-write");
-    return reply[0] === 1 ? Number(reply[1]) : undefined;
+    const { cacheWrite } = scripts;
+    const args = cacheWrite.encode({
+      key,
+      payload: write.payload,
+      expectedGeneration,
+      ttl: write.ttl,
+      staleTtl: write.staleTtl,
+      fetchDuration: write.fetchDuration,
+      channel: key,
+      inline: write.payload.length <= INLINE_NOTICE_LIMIT,
+    });
+    const { written, generation } = cacheWrite.decode(await this.#run(cacheWrite, args));
+    return written ? generation : undefined;
   }
 
   async fail(
@@ -86,11 +85,15 @@ export class RedisCacheStore implements CacheStore {
     backoff: number,
     message: string,
   ): Promise<void> {
-    await this.#run(
-      scripts.cacheFail,
-      [key],
-      [String(expectedGeneration), String(Math.ceil(backoff)), key, failureNotice(message)],
-    );
+    const { cacheFail } = scripts;
+    const args = cacheFail.encode({
+      key,
+      expectedGeneration,
+      backoff,
+      channel: key,
+      message: failureNotice(message),
+    });
+    await this.#run(cacheFail, args);
   }
 
   async delete(key: string): Promise<void> {
@@ -113,10 +116,8 @@ export class RedisCacheStore implements CacheStore {
     await this.#node.close();
   }
 
-  #run(script: LuaScript, keys: string[], argv: string[]): Promise<unknown> {
-    return this.#bounded(
-      this.#node.run(script, evalshaArgs(script, keys, argv), performance.now()),
-    );
+  #run(script: LuaScript, args: readonly string[]): Promise<unknown> {
+    return this.#bounded(this.#node.run(script, args, performance.now()));
   }
 
   #command(args: string[]): Promise<unknown> {

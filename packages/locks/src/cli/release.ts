@@ -1,6 +1,6 @@
 import { createInterface } from "node:readline/promises";
 import { RELEASE_CHANNEL_PREFIX } from "../redlock/channels.js";
-import { scripts } from "../scripts/index.js";
+import { evalSource, scripts } from "../scripts/index.js";
 import { ExitCode, UsageError } from "./args.js";
 import type { Nodes } from "./cluster.js";
 import { statusJson, statusText, table } from "./format.js";
@@ -50,14 +50,13 @@ export async function forceRelease(
   const answers = await nodes.each(async (send, i): Promise<Outcome> => {
     const token = tokens[i];
     if (token === null || token === undefined) return "not-held";
-    const deleted = await send([
-      "EVAL",
-      scripts.release.source,
-      "1",
-      resource,
+    const { release } = scripts;
+    const call = release.encode({
+      resources: [resource],
       token,
-      RELEASE_CHANNEL_PREFIX,
-    ]);
+      channelPrefix: RELEASE_CHANNEL_PREFIX,
+    });
+    const deleted = await send(evalSource(release, call));
     return Number(deleted) > 0 ? "deleted" : "changed-meanwhile";
   });
   const outcomes = answers.map((a) => ({

@@ -1,5 +1,4 @@
-import type { Clock } from "../redlock/clock.js";
-import { type LuaScript, scripts } from "../scripts/index.js";
+import { evalSource, type LuaScript, scripts } from "../scripts/index.js";
 import { INFO_SERVER, parseServerInfo } from "./server-info.js";
 
 /** Receives one node's reply in a round; `index` is the node's position. */
@@ -21,8 +20,8 @@ export type NodeStatusListener = (node: RedisNode, change: NodeStatusChange) => 
 
 /** How a node watches for server restarts (for the restart quarantine). */
 export interface RestartWatch {
-  /** The clock `upSince` is measured on. */
-  readonly clock: Clock;
+  /** Monotonic ms on the clock `upSince` is measured on. */
+  monotonic(): number;
   /** A reconnection found another server process (a new run_id) than the last one. */
   onRestart(node: RedisNode, runId: string): void;
   /** INFO could not be read (an ACL without +info, ...): the node counts as long up. */
@@ -313,7 +312,7 @@ export class RedisNode {
           // uptime_in_seconds is a difference of whole seconds of the server's clock: the
           // server may have started up to a second later than it says.
           const up = Math.max(0, server.uptimeSeconds - 1) * 1_000;
-          const at = watch.clock.monotonic();
+          const at = watch.monotonic();
           this.upSince = at - up;
           const previous = this.runId;
           this.runId = server.runId;
@@ -348,15 +347,15 @@ export class RedisNode {
     runId: string,
     announce: boolean,
   ): Promise<void> {
-    const script = scripts.markerCheck;
-    const args = evalshaArgs(script, [marker], [runId]);
-    return this.#send(evalSource(script, args), performance.now()).then(
+    const { markerCheck } = scripts;
+    const args = markerCheck.encode({ marker, runId });
+    return this.#send(evalSource(markerCheck, args), performance.now()).then(
       (reply) => {
         this.#answered();
-        const [reset, recorded] = Array.isArray(reply) ? (reply as unknown[]) : [];
-        if (typeof recorded === "number") watch.onRecordedTtl(recorded);
-        if (reset === 1) {
-          this.distrustedSince = watch.clock.monotonic();
+        const { reset, recorded } = markerCheck.decode(reply);
+        if (recorded !== undefined) watch.onRecordedTtl(recorded);
+        if (reset) {
+          this.distrustedSince = watch.monotonic();
           if (announce) watch.onRestart(this, runId);
         }
       },
@@ -397,34 +396,10 @@ function secondOf(pair: readonly unknown[]): unknown {
   return pair[1];
 }
 
-/** Builds the EVALSHA argument array for a script call. */
-export function evalshaArgs(
-  script: LuaScript,
-  keys: readonly string[],
-  argv: readonly string[],
-): string[] {
-  const args = new Array<string>(3 + keys.length + argv.length);
-  args[0] = "EVALSHA";
-  args[1] = script.sha;
-  args[2] = String(keys.length);
-  let i = 3;
-  for (const key of keys) args[i++] = key;
-  for (const arg of argv) args[i++] = arg;
-  return args;
-}
-
 function unexpected(reply: unknown): string {
   return `unexpected reply ${typeof reply === "string" ? JSON.stringify(reply) : typeof reply}`;
 }
 
 function isNoScript(error: unknown): boolean {
   return error instanceof Error && error.message.startsWith("NOSCRIPT");
-}
-
-/** The same call as EVAL with the script's source. */
-function evalSource(script: LuaScript, evalshaArgs: readonly string[]): string[] {
-  const args = evalshaArgs.slice();
-  args[0] = "EVAL";
-  args[1] = script.source;
-  return args;
 }

@@ -1,5 +1,4 @@
 import pRetry from "p-retry";
-import { evalshaArgs } from "../client/redis-node.js";
 import {
   LockAbortedError,
   LockAcquisitionError,
@@ -7,15 +6,15 @@ import {
   LockTimeoutError,
 } from "../errors/index.js";
 import { type LuaScript, scripts } from "../scripts/index.js";
+import type { MarkerCall } from "../scripts/marker.js";
+import type { LockDecoder } from "../scripts/reply.js";
 import { RELEASE_CHANNEL_PREFIX } from "./channels.js";
-import type { QuorumContext } from "./context.js";
 import { type AcquireFailure, lockIdOf } from "./events.js";
 import { fairQueueKeys } from "./keys.js";
-import { Lock } from "./lock.js";
+import { Lock, type LockContext } from "./lock.js";
 import { pause, ReleaseNotifier } from "./notifier.js";
-import { fairKeys, fencedKeys, largestFence, raiseFence } from "./fencing.js";
-import { readAcquire, readAcquireFenced, readCount } from "./replies.js";
-import { mayHold, type ReplyReader, Round, type RoundOptions } from "./round.js";
+import { fenceKeys, largestFence, raiseFence } from "./fencing.js";
+import { mayHold, Round, type RoundOptions } from "./round.js";
 import { newToken } from "./token.js";
 import { clockDrift } from "./validity.js";
 import { markerKey } from "./quarantine.js";
@@ -78,16 +77,17 @@ const ROLLBACK_OPTIONS = { skipUnresponsive: false, earlyFailure: false };
  * steps in for retries: it counts them and enforces the timeout.
  */
 class Acquisition {
-  readonly #ctx: QuorumContext;
+  readonly #ctx: LockContext;
   readonly #plan: AcquirePlan;
   readonly #token = newToken();
   readonly #script: LuaScript;
-  readonly #keys: readonly string[];
-  readonly #argv: readonly string[];
+  /** The script's call for the quarantine's arguments (its command module's encode). */
+  readonly #encode: (marker: MarkerCall) => string[];
   /** The script's arguments, for the quarantine's arguments they were built with. */
   #args: string[] = [];
   #argsFor: readonly [string, string] | undefined;
-  readonly #read: ReplyReader = readAcquire;
+  readonly #decode: LockDecoder;
+  readonly #marker: string;
   readonly #roundOptions: RoundOptions;
   readonly #drift: number;
   /** When the call gives up (monotonic ms); -Infinity for a single attempt. */
@@ -110,31 +110,45 @@ class Acquisition {
   /** Split votes tried again by a single-attempt call (see SINGLE_ATTEMPT_SPLITS). */
   #singleSplits = 0;
 
-  constructor(ctx: QuorumContext, plan: AcquirePlan) {
+  constructor(ctx: LockContext, plan: AcquirePlan) {
     this.#ctx = ctx;
     this.#plan = plan;
-    const first = plan.resources[0] as string;
-    const marker = markerKey(first, ctx.clustered);
+    const { resources, ttl } = plan;
+    const token = this.#token;
+    const first = resources[0] as string;
+    this.#marker = markerKey(first, ctx.clustered);
     if (plan.fair) {
-      this.#script = scripts.fairAcquire;
+      const { fairAcquire } = scripts;
+      const [queue, leases] = fairQueueKeys(first);
       // With the fence counter as a fourth key, fair-acquire grants with a fencing token.
-      if (plan.fencing) this.#read = readAcquireFenced;
-      this.#keys = [...fairKeys(first, plan.fencing), marker];
-      this.#argv = [
-        this.#token,
-        String(plan.ttl),
-        String(ctx.clock.wall()),
-        String(Math.max(1_000, 2 * (plan.retryDelay + plan.retryJitter))),
-      ];
+      const fence = plan.fencing ? (fenceKeys(resources)[0] as string) : undefined;
+      const arrival = ctx.clock.wall();
+      const leaseMargin = Math.max(1_000, 2 * (plan.retryDelay + plan.retryJitter));
+      this.#script = fairAcquire;
+      this.#decode = plan.fencing ? fairAcquire.decodeFenced : fairAcquire.decode;
+      this.#encode = (m) =>
+        fairAcquire.encode({
+          resource: first,
+          queue,
+          leases,
+          fence,
+          token,
+          ttl,
+          arrival,
+          leaseMargin,
+          ...m,
+        });
     } else if (plan.fencing) {
-      this.#script = scripts.acquireFenced;
-      this.#read = readAcquireFenced;
-      this.#keys = [...fencedKeys(plan.resources), marker];
-      this.#argv = [this.#token, String(plan.ttl)];
+      const { acquireFenced } = scripts;
+      const fences = fenceKeys(resources);
+      this.#script = acquireFenced;
+      this.#decode = acquireFenced.decode;
+      this.#encode = (m) => acquireFenced.encode({ resources, fences, token, ttl, ...m });
     } else {
-      this.#script = scripts.acquire;
-      this.#keys = [...plan.resources, marker];
-      this.#argv = [this.#token, String(plan.ttl)];
+      const { acquire } = scripts;
+      this.#script = acquire;
+      this.#decode = acquire.decode;
+      this.#encode = (m) => acquire.encode({ resources, token, ttl, ...m });
     }
     const base = plan.countQuarantined ? EFFICIENCY_OPTIONS : ACQUIRE_OPTIONS;
     this.#roundOptions = plan.minReplicas > 0 ? { ...base, minReplicas: plan.minReplicas } : base;
@@ -161,7 +175,7 @@ class Acquisition {
     const quarantine = this.#ctx.restartQuarantine.args;
     if (quarantine !== this.#argsFor) {
       this.#argsFor = quarantine;
-      this.#args = evalshaArgs(this.#script, this.#keys, [...this.#argv, ...quarantine]);
+      this.#args = this.#encode({ marker: this.#marker, quarantine });
     }
     return this.#args;
   }
@@ -180,7 +194,13 @@ class Acquisition {
   }
 
   #round(): Round {
-    return new Round(this.#ctx, this.#script, this.#currentArgs(), this.#read, this.#roundOptions);
+    return new Round(
+      this.#ctx,
+      this.#script,
+      this.#currentArgs(),
+      this.#decode,
+      this.#roundOptions,
+    );
   }
 
   /**
@@ -262,8 +282,13 @@ class Acquisition {
    */
   #rollback(round: Round): void {
     if (!round.votes.some(mayHold)) return;
-    const args = evalshaArgs(scripts.release, this.#plan.resources, [this.#token, ""]);
-    void new Round(this.#ctx, scripts.release, args, readCount, {
+    const { release } = scripts;
+    const args = release.encode({
+      resources: this.#plan.resources,
+      token: this.#token,
+      channelPrefix: "",
+    });
+    void new Round(this.#ctx, release, args, release.decode, {
       ...ROLLBACK_OPTIONS,
       holders: round.votes,
     }).done;
@@ -357,13 +382,11 @@ class Acquisition {
    * others are told: the head may have changed) or after taking the lock.
    */
   #leaveQueue(channelPrefix: string): void {
+    const { fairLeave } = scripts;
     const resource = this.#plan.resources[0] as string;
-    const args = evalshaArgs(
-      scripts.fairLeave,
-      [resource, ...fairQueueKeys(resource)],
-      [this.#token, channelPrefix],
-    );
-    void new Round(this.#ctx, scripts.fairLeave, args, readCount, {
+    const [queue, leases] = fairQueueKeys(resource);
+    const args = fairLeave.encode({ resource, queue, leases, token: this.#token, channelPrefix });
+    void new Round(this.#ctx, fairLeave, args, fairLeave.decode, {
       holders: undefined,
       skipUnresponsive: true,
       earlyFailure: false,
@@ -451,7 +474,7 @@ function splitBackoff(heldTtl: number, retryJitter: number, splits: number): num
 }
 
 /** Acquires a lock; see {@link Acquisition}. */
-export function acquireLock(ctx: QuorumContext, plan: AcquirePlan): Promise<Lock> {
+export function acquireLock(ctx: LockContext, plan: AcquirePlan): Promise<Lock> {
   const { resources, signal } = plan;
   if (signal === undefined) return new Acquisition(ctx, plan).run();
   if (signal.aborted) return Promise.reject(new LockAbortedError(resources, signal.reason));

@@ -1,8 +1,6 @@
 import type { RedisNode } from "../client/redis-node.js";
-import type { LockError } from "../errors/index.js";
 import type { Clock } from "./clock.js";
 import type { Lifecycle } from "./events.js";
-import type { Lock } from "./lock.js";
 import type { RestartQuarantine } from "./quarantine.js";
 
 /** What the Redlock shares with its locks and rounds. */
@@ -17,6 +15,4 @@ export interface QuorumContext {
   /** Lifecycle events: ask `observed()` before building a payload. */
   readonly events: Lifecycle;
   readonly restartQuarantine: RestartQuarantine;
-  /** A lock disposed with `await using` could not be released; disposal never throws. */
-  onDisposeError(lock: Lock, error: LockError): void;
 }

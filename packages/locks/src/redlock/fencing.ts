@@ -1,8 +1,6 @@
-import { evalshaArgs } from "../client/redis-node.js";
 import { scripts } from "../scripts/index.js";
 import type { QuorumContext } from "./context.js";
 import { derivedKey, fairQueueKeys } from "./keys.js";
-import { readCount } from "./replies.js";
 import { Round, Vote, type Votes } from "./round.js";
 
 /**
@@ -10,9 +8,12 @@ import { Round, Vote, type Votes } from "./round.js";
  * in the resource's hash slot that never expires).
  */
 export function fencedKeys(resources: readonly string[]): string[] {
-  const keys = resources.slice();
-  for (const resource of resources) keys.push(derivedKey(resource, "fence"));
-  return keys;
+  return [...resources, ...fenceKeys(resources)];
+}
+
+/** Each resource's fence counter, in the same order. */
+export function fenceKeys(resources: readonly string[]): string[] {
+  return resources.map((resource) => derivedKey(resource, "fence"));
 }
 
 /**
@@ -57,8 +58,13 @@ export function raiseFence(
   holders: Votes,
   minReplicas: number,
 ): Promise<Round> {
-  const args = evalshaArgs(scripts.fenceRaise, fencedKeys(resources), [value, String(fence)]);
-  return new Round(ctx, scripts.fenceRaise, args, readCount, {
+  const args = scripts.fenceRaise.encode({
+    resources,
+    fences: fenceKeys(resources),
+    token: value,
+    fence,
+  });
+  return new Round(ctx, scripts.fenceRaise, args, scripts.fenceRaise.decode, {
     holders,
     skipUnresponsive: false,
     earlyFailure: true,

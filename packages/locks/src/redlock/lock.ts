@@ -1,4 +1,3 @@
-import { evalshaArgs } from "../client/redis-node.js";
 import {
   LockError,
   LockExpiredError,
@@ -10,7 +9,6 @@ import { ttlMilliseconds } from "../options/fields.js";
 import { parseOrThrow } from "../options/parse.js";
 import { scripts } from "../scripts/index.js";
 import type { QuorumContext } from "./context.js";
-import { readCount, readExtend } from "./replies.js";
 import { markerKey } from "./quarantine.js";
 import { Round, type Votes } from "./round.js";
 import { RELEASE_CHANNEL_PREFIX } from "./channels.js";
@@ -18,6 +16,12 @@ import { lockIdOf } from "./events.js";
 import { clockDrift } from "./validity.js";
 
 type LockState = "held" | "released" | "lost";
+
+/** What a lock shares with the Redlock that acquired it. */
+export interface LockContext extends QuorumContext {
+  /** A lock disposed with `await using` could not be released; disposal never throws. */
+  onDisposeError(lock: Lock, error: LockError): void;
+}
 
 const durationSchema = ttlMilliseconds();
 
@@ -39,7 +43,7 @@ export class Lock implements AsyncDisposable {
    * has seen. Undefined without fencing.
    */
   readonly fencingToken: bigint | undefined;
-  readonly #ctx: QuorumContext;
+  readonly #ctx: LockContext;
   /**
    * Where our keys may be, for release: the acquire round's votes (asked, not answered "held"),
    * until the first extension; undefined (every node) after it, since it may have set them on
@@ -55,7 +59,7 @@ export class Lock implements AsyncDisposable {
 
   /** @internal Created by Redlock.acquire. */
   constructor(
-    ctx: QuorumContext,
+    ctx: LockContext,
     resources: readonly string[],
     value: string,
     attempts: number,
@@ -134,11 +138,13 @@ export class Lock implements AsyncDisposable {
     if (startedAt >= this.#validUntil) {
       throw this.#lose(new LockExpiredError(this.resources, this.#expiration));
     }
-    const args = evalshaArgs(
-      scripts.extend,
-      [...this.resources, markerKey(this.resources[0] as string, ctx.clustered)],
-      [this.value, String(ttl), ...ctx.restartQuarantine.args],
-    );
+    const args = scripts.extend.encode({
+      resources: this.resources,
+      token: this.value,
+      ttl,
+      marker: markerKey(this.resources[0] as string, ctx.clustered),
+      quarantine: ctx.restartQuarantine.args,
+    });
     // Every node is asked, not only those that granted the acquisition: a node that restarted
     // empty or was flushed since, one that was unresponsive then (skipped, nothing sent) or
     // still held a previous owner's expiring key, all may lack our keys now, and setting them
@@ -149,7 +155,7 @@ export class Lock implements AsyncDisposable {
     // guards acquisitions against a node that forgot another owner's key, which extend.lua never
     // writes over. Nodes answering "another owner" are denied, as before.
     this.#holders = undefined;
-    const round = await new Round(ctx, scripts.extend, args, readExtend, {
+    const round = await new Round(ctx, scripts.extend, args, scripts.extend.decode, {
       holders: undefined,
       skipUnresponsive: false,
       earlyFailure: true,
@@ -204,8 +210,12 @@ export class Lock implements AsyncDisposable {
     const wasLost = this.#state === "lost";
     const expired = wasLost || ctx.clock.monotonic() >= this.#validUntil;
     this.#state = "released";
-    const args = evalshaArgs(scripts.release, this.resources, [this.value, RELEASE_CHANNEL_PREFIX]);
-    const round = new Round(ctx, scripts.release, args, readCount, {
+    const args = scripts.release.encode({
+      resources: this.resources,
+      token: this.value,
+      channelPrefix: RELEASE_CHANNEL_PREFIX,
+    });
+    const round = new Round(ctx, scripts.release, args, scripts.release.decode, {
       holders: this.#holders,
       skipUnresponsive: false,
       earlyFailure: false,

@@ -8,7 +8,6 @@ import { parseOrThrow } from "../options/parse.js";
 import { type AcquirePlan, acquireLock } from "./acquire.js";
 import { MARKER_KEY, RestartQuarantine } from "./quarantine.js";
 import { type Clock, systemClock } from "./clock.js";
-import type { QuorumContext } from "./context.js";
 import {
   type AcquiredEvent,
   type AcquireFailedEvent,
@@ -22,7 +21,7 @@ import {
   type ReleasedEvent,
   type ReleaseFailedEvent,
 } from "./events.js";
-import type { Lock } from "./lock.js";
+import type { Lock, LockContext } from "./lock.js";
 import {
   type AcquireOptions,
   acquireOptionsSchema,
@@ -108,7 +107,7 @@ export class Redlock extends EventEmitter<RedlockEvents> {
   /** The options in force, defaults applied. */
   readonly options: Readonly<ResolvedRedlockOptions>;
   readonly #nodes: readonly RedisNode[];
-  readonly #ctx: QuorumContext;
+  readonly #ctx: LockContext;
   /** Some node is a Redis Cluster: every lock's keys must share one hash slot. */
   readonly #clustered: boolean;
   #closed = false;
@@ -295,7 +294,7 @@ export class Redlock extends EventEmitter<RedlockEvents> {
   /** Hooks of the nodes' restart watch; a throwing listener never breaks the chain that reads INFO. */
   #restartWatch(clock: Clock, events: Lifecycle, quarantine: RestartQuarantine): RestartWatch {
     return {
-      clock,
+      monotonic: () => clock.monotonic(),
       marker: MARKER_KEY,
       onRecordedTtl: (ttl) => {
         quarantine.noteTtl(ttl);

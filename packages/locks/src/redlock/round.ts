@@ -1,6 +1,7 @@
 import type { RedisNode, ReplySink } from "../client/redis-node.js";
 import type { FailureReason, NodeOutcome } from "../errors/index.js";
 import type { LuaScript } from "../scripts/index.js";
+import { type LockDecoder, type MarkerReading, Outcome } from "../scripts/reply.js";
 import type { QuorumContext } from "./context.js";
 
 /** A node's vote in one round. */
@@ -29,9 +30,6 @@ export const Vote = {
   Young: 9,
 } as const;
 export type Vote = (typeof Vote)[keyof typeof Vote];
-
-/** How a script's reply reads as a vote. */
-export type ReplyReader = (reply: unknown, round: Round, index: number) => void;
 
 /** Votes of an acquire round, kept by the lock to know where its keys may be. */
 export type Votes = Uint8Array;
@@ -72,6 +70,9 @@ export function replicaWaitTimeout(commandTimeout: number): number {
  * certain (a quorum granted, or a quorum can no longer be reached), or when the per-node
  * command timeout runs out. Replies after the decision are ignored: whatever they did on a
  * node is undone by the caller (rollback or release), which targets every node asked.
+ *
+ * The round is a tally: the script's command module decodes each reply, and the round counts
+ * the decoded votes and decides.
  */
 export class Round implements ReplySink {
   readonly votes: Votes;
@@ -107,7 +108,7 @@ export class Round implements ReplySink {
   readonly #nodes: readonly RedisNode[];
   readonly #quorum: number;
   readonly #earlyFailure: boolean;
-  readonly #read: ReplyReader;
+  readonly #decode: LockDecoder;
   /** The restart quarantine in force for this round (0: grants all count). */
   /** The quarantine when the round started; the scripts judged their markers by it. */
   readonly #quarantineAtStart: number;
@@ -130,7 +131,7 @@ export class Round implements ReplySink {
     ctx: QuorumContext,
     script: LuaScript,
     args: readonly string[],
-    read: ReplyReader,
+    decode: LockDecoder,
     options: RoundOptions,
   ) {
     const nodes = ctx.nodes;
@@ -138,7 +139,7 @@ export class Round implements ReplySink {
     this.#nodes = nodes;
     this.#quorum = ctx.quorum;
     this.#earlyFailure = options.earlyFailure;
-    this.#read = read;
+    this.#decode = decode;
     this.votes = new Uint8Array(n);
     this.#pending = n;
     this.done = new Promise<Round>((resolve) => {
@@ -173,17 +174,25 @@ export class Round implements ReplySink {
   /** ReplySink: a node answered. */
   reply(index: number, value: unknown, replicas?: number): void {
     if (this.#decided) return;
-    if (replicas === undefined) {
-      this.#read(value, this, index);
-      return;
+    const decoded = this.#decode(value);
+    // Told before the vote, which is judged by the marker's age.
+    if (decoded.marker !== undefined) this.#marker(index, decoded.marker);
+    // #settle judges a grant against the replicas that acknowledged it.
+    this.#acked = replicas ?? Infinity;
+    switch (decoded.outcome) {
+      case Outcome.Granted:
+        this.#settle(index, Vote.Granted, decoded.fence);
+        break;
+      case Outcome.Held:
+        this.#settle(index, Vote.Held, decoded.ttl);
+        break;
+      case Outcome.NotOwner:
+        this.#settle(index, Vote.NotOwner, undefined);
+        break;
+      default:
+        this.#settle(index, Vote.Error, decoded.message);
     }
-    // The reader settles synchronously; #settle judges a grant against this count.
-    this.#acked = replicas;
-    try {
-      this.#read(value, this, index);
-    } finally {
-      this.#acked = Infinity;
-    }
+    this.#acked = Infinity;
   }
 
   /** ReplySink: a node's command failed. */
@@ -201,17 +210,11 @@ export class Round implements ReplySink {
     return this.#quarantineAtStart === 0 ? 0 : this.#ctx.restartQuarantine.ms;
   }
 
-  /** Records node `i`'s vote and decides the round when its outcome is certain. */
-  settle(i: number, vote: Vote, detail?: string | number): void {
-    if (!this.#decided) this.#settle(i, vote, detail);
-  }
-
   /**
    * Node `i`'s reply carried its marker (marker-open.lua): it is `age` ms old, and the node
-   * records `recorded` as the largest ttl asked of it. Called before the vote is settled.
+   * records `recorded` as the largest ttl asked of it.
    */
-  marker(i: number, age: number, recorded: number, id: string): void {
-    if (this.#decided) return;
+  #marker(i: number, { age, recorded, id }: MarkerReading): void {
     (this.#markerAge ??= new Float64Array(this.votes.length).fill(NaN))[i] = age;
     (this.#markerIds ??= new Array<string>(this.votes.length))[i] = id;
     this.#ctx.restartQuarantine.noteTtl(recorded);

@@ -1,29 +1,26 @@
 --[[
-  acquire: take every key of one lock on this node, all or none.
+  acquire: take every key of one lock on this node, all or none. Command module: acquire.ts.
 
-  KEYS[1..n]  the lock's resource keys
-  ARGV[1]     the owner's token (random, 128+ bits)
-  ARGV[2]     time to live, in milliseconds (a positive integer)
+  Input:
+    KEYS[1..n]  the lock's resource keys
+    ARGV[1]     the owner's token (random, 128+ bits)
+    ARGV[2]     time to live, in milliseconds (a positive integer)
+    (+ marker-open's KEY and two ARGV, last)
 
-  Returns an integer (not a table: this runs on every acquisition, and a table costs the
+  Output: an integer (not a table: this runs on every acquisition, and a table costs the
   server an allocation and an array reply):
-     0   every key now holds the token with the given ttl
-         (set now, or already ours: a retry after a lost reply);
-    n>0  a key is held by another token and nothing was changed; it expires in n-1 ms;
-    -1   a key is held by another token that has no expiry.
+     0    AcquireGranted: every key now holds the token with the given ttl (set now, or
+          already ours: a retry after a lost reply)
+    n>0   a key is held by another token and nothing was changed; it expires in n-1 ms
+    -1    AcquireHeldForever: a key is held by another token that has no expiry
+  or marker-open's table around it, when the node's marker is young.
 
-  Wrapped in marker-open/marker-close (one more KEY and two more ARGV at the end, and a
-  table reply when the node's marker is young: see marker-open.lua).
+  Includes: marker-open/marker-close (around the body), held-ttl.
 ]]
 --- @include marker-open
+--- @include held-ttl
 local token = ARGV[1]
 local ttl = ARGV[2]
-
-local function held(key)
-  local pttl = redis.call('PTTL', key)
-  if pttl < 0 then return -1 end
-  return pttl + 1
-end
 
 if #KEYS == 1 then
   if redis.call('SET', KEYS[1], token, 'NX', 'PX', ttl) then

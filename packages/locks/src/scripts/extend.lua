@@ -1,16 +1,22 @@
 --[[
   extend: give every key of one lock a new time to live, and set the keys that are missing
-  (a node restarted empty, flushed, or one that never got them) again, all or none.
+  (a node restarted empty, flushed, or one that never got them) again, all or none. Command
+  module: extend.ts.
 
-  KEYS[1..n]  the lock's resource keys
-  ARGV[1]     the owner's token
-  ARGV[2]     the new time to live, in milliseconds from now (a positive integer)
+  Input:
+    KEYS[1..n]  the lock's resource keys
+    ARGV[1]     the owner's token
+    ARGV[2]     the new time to live, in milliseconds from now (a positive integer)
+    (+ marker-open's KEY and two ARGV, last)
 
-  Returns 1 when every key held the token and was extended; 2 when, in addition, some keys
-  were absent and now hold the token with that ttl (healed); 0 when some key holds another
-  owner's token, and then nothing was changed (never written over another owner, as SET NX).
+  Output:
+    1  ExtendExtended: every key held the token and was extended
+    2  ExtendHealed: extended, and the keys that were absent now hold the token with that ttl
+    0  ExtendNotOwner: some key holds another owner's token, and nothing was changed (never
+       written over another owner, as SET NX)
+  or marker-open's table around it.
 
-  Wrapped in marker-open/marker-close, so that the node's marker records the new ttl (the
+  Includes: marker-open/marker-close, so that the node's marker records the new ttl (the
   quarantine of every client follows it); the marker's age does not matter to an extension.
 ]]
 --- @include marker-open

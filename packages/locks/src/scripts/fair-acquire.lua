@@ -2,35 +2,38 @@
   fair-acquire: take a lock in arrival order (FIFO). Waiters stand in a queue; the lock goes only
   to the head of the queue (or to anyone when the queue is empty). A waiter keeps its place for
   a lease, renewed at each attempt; a waiter that stops trying (it died) drops out when its
-  lease runs out.
+  lease runs out. Command module: fair-acquire.ts.
 
-  KEYS[1]  the lock's resource key
-  KEYS[2]  the queue: a sorted set of waiting tokens, scored by arrival
-  KEYS[3]  the leases: a sorted set of waiting tokens, scored by the server time (ms) at which
-           their place lapses
-  KEYS[4]  optional, for a fenced lock: the resource's fence counter (derivedKey(resource,
-           "fence"), no expiry); a grant then hands back a fencing token, made as in
-           acquire-fenced (counter + 1 but at least TIME's whole seconds in microseconds, or
-           TIME in microseconds when the counter is missing), and the counter is set to it
-  ARGV[1]  the owner's token
-  ARGV[2]  time to live of the lock, in ms
-  ARGV[3]  arrival score, chosen once per acquisition by the client and sent to every node, so
-           that the queue has the same order on every node
-  ARGV[4]  lease margin in ms: a place lasts until the lock's remaining ttl plus this margin
+  Input:
+    KEYS[1]  the lock's resource key
+    KEYS[2]  the queue: a sorted set of waiting tokens, scored by arrival
+    KEYS[3]  the leases: a sorted set of waiting tokens, scored by the server time (ms) at which
+             their place lapses
+    KEYS[4]  optional, for a fenced lock: the resource's fence counter (derivedKey(resource,
+             "fence"), no expiry); a grant then hands back a fencing token drawn as in
+             acquire-fenced (fence-draw), and the counter is set to it
+    ARGV[1]  the owner's token
+    ARGV[2]  time to live of the lock, in ms
+    ARGV[3]  arrival score, chosen once per acquisition by the client and sent to every node, so
+             that the queue has the same order on every node
+    ARGV[4]  lease margin in ms: a place lasts until the lock's remaining ttl plus this margin
+    (+ marker-open's KEY and two ARGV, last)
 
-  Returns, like acquire (or acquire-fenced with KEYS[4]):
-     0   the lock is ours (set now, or already ours); with KEYS[4] instead this node's fencing
-         token, a string in decimal
-    n>0  not now: retry within n-1 ms (the holder's remaining ttl, or the head waiter's lease)
-    -1   held by another token with no expiry
+  Output, like acquire (or acquire-fenced with KEYS[4]):
+     0    AcquireGranted: the lock is ours (set now, or already ours); with KEYS[4] instead
+          this node's fencing token, a string in decimal
+    n>0   not now: retry within n-1 ms (the holder's remaining ttl, or the head waiter's lease)
+    -1    AcquireHeldForever: held by another token with no expiry
+  or marker-open's table around it, when the node's marker is young.
 
-  Wrapped in marker-open/marker-close (one more KEY and two more ARGV at the end, and a
-  table reply when the node's marker is young: see marker-open.lua).
+  Includes: marker-open/marker-close (around the body), server-time, fence-draw.
 ]]
 --- @include marker-open
+--- @include server-time
+--- @include fence-draw
 local token = ARGV[1]
 local now = redis.call('TIME')
-local nowMs = tonumber(now[1]) * 1e3 + math.floor(tonumber(now[2]) / 1000)
+local nowMs = serverMs(now)
 
 local lapsed = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', nowMs)
 for i = 1, #lapsed do
@@ -38,16 +41,12 @@ for i = 1, #lapsed do
   redis.call('ZREM', KEYS[3], lapsed[i])
 end
 
--- The reply to a grant, with a fencing token made as in acquire-fenced (see there why). A
+-- The reply to a grant, with a fencing token drawn as in acquire-fenced (see fence-draw). A
 -- fenced grant always draws a new token, also when the lock was already ours (a retry after a
 -- lost reply): a larger token is never wrong.
 local function granted()
   if not KEYS[4] then return 0 end
-  local second = tonumber(now[1]) * 1e6
-  local count = redis.call('GET', KEYS[4])
-  local fence = second + tonumber(now[2])
-  if count then fence = math.max(tonumber(count) + 1, second) end
-  local text = string.format('%.0f', fence)
+  local text = decimal(drawFence(redis.call('GET', KEYS[4]), now))
   redis.call('SET', KEYS[4], text)
   return text
 end

@@ -2,16 +2,20 @@
   fence-raise: after a fenced acquisition (acquire-fenced, or fair-acquire with a counter) whose
   nodes handed back different tokens, lift every fence counter of the lock to at least the token
   the client settled on (the largest). Any two quorums share a node, so the next holder finds a
-  counter there that is already at our token and draws a larger one.
+  counter there that is already at our token and draws a larger one. Command module:
+  fence-raise.ts.
 
-  KEYS[1..n]     the lock's resource keys
-  KEYS[n+1..2n]  their fence counters, in the same order
-  ARGV[1]        the owner's token
-  ARGV[2]        the lock's fencing token, in decimal
+  Input:
+    KEYS[1..n]     the lock's resource keys
+    KEYS[n+1..2n]  their fence counters, in the same order
+    ARGV[1]        the owner's token
+    ARGV[2]        the lock's fencing token, in decimal
 
-  Returns 1 when every resource key still holds the owner's token (the raise is then ordered
-  before any later holder's increment on this node), else 0. Counters are raised either way:
-  a larger counter only makes later tokens larger.
+  Output:
+    1  FenceRaiseHeld: every resource key still holds the owner's token (the raise is then
+       ordered before any later holder's increment on this node)
+    0  FenceRaiseNotHeld: some key does not
+  Counters are raised either way: a larger counter only makes later tokens larger.
 ]]
 local n = #KEYS / 2
 local fence = tonumber(ARGV[2])

@@ -1,60 +1,34 @@
-import { createHash } from "node:crypto";
-import acquireSource from "./acquire.lua";
-import acquireFencedSource from "./acquire-fenced.lua";
-import cacheFailSource from "./cache-fail.lua";
-import cacheReadSource from "./cache-read.lua";
-import cacheWriteSource from "./cache-write.lua";
-import extendSource from "./extend.lua";
-import fairAcquireSource from "./fair-acquire.lua";
-import fairLeaveSource from "./fair-leave.lua";
-import fenceRaiseSource from "./fence-raise.lua";
-import markerCheckSource from "./marker-check.lua";
-import markerCloseSource from "./marker-close.lua";
-import markerOpenSource from "./marker-open.lua";
-import releaseSource from "./release.lua";
+import { acquire } from "./acquire.js";
+import { acquireFenced } from "./acquire-fenced.js";
+import { cacheFail } from "./cache-fail.js";
+import { cacheRead } from "./cache-read.js";
+import { cacheWrite } from "./cache-write.js";
+import { extend } from "./extend.js";
+import { fairAcquire } from "./fair-acquire.js";
+import { fairLeave } from "./fair-leave.js";
+import { fenceRaise } from "./fence-raise.js";
+import { markerCheck } from "./marker-check.js";
+import { release } from "./release.js";
 
-/** A Lua script run by SHA (EVALSHA), with its source kept for the NOSCRIPT fallback. */
-export interface LuaScript {
-  readonly name: string;
-  readonly source: string;
-  readonly sha: string;
-}
+export { evalshaArgs, evalSource, expandIncludes, type LuaScript } from "./script.js";
 
-/** Lua shared by several scripts, spliced in where a line reads `--- @include <name>`. */
-const snippets: Readonly<Record<string, string>> = {
-  "marker-open": markerOpenSource,
-  "marker-close": markerCloseSource,
-};
-
-const INCLUDE = /^--- @include ([a-z-]+)\r?$/gm;
-
-/** `source` with its includes expanded (once, when the module loads). */
-export function expandIncludes(source: string): string {
-  return source.replace(INCLUDE, (_, name: string) => {
-    const snippet = snippets[name];
-    if (snippet === undefined) throw new Error(`--- @include ${name}: no such snippet`);
-    return snippet.trimEnd();
-  });
-}
-
-function define(name: string, text: string): LuaScript {
-  const source = expandIncludes(text);
-  return { name, source, sha: createHash("sha1").update(source).digest("hex") };
-}
-
-/** The lock and cache scripts, by name; each file documents its KEYS, ARGV and reply. */
+/**
+ * The lock and cache scripts, by name. Each is a command module beside its Lua file: the
+ * script (source, SHA), `encode` (its KEYS and ARGV, as the EVALSHA call) and `decode` (its
+ * reply, typed); each Lua file's header documents the same KEYS, ARGV and replies.
+ */
 export const scripts = {
-  acquire: define("acquire", acquireSource),
-  acquireFenced: define("acquire-fenced", acquireFencedSource),
-  fenceRaise: define("fence-raise", fenceRaiseSource),
-  markerCheck: define("marker-check", markerCheckSource),
-  release: define("release", releaseSource),
-  extend: define("extend", extendSource),
-  fairAcquire: define("fair-acquire", fairAcquireSource),
-  fairLeave: define("fair-leave", fairLeaveSource),
-  cacheRead: define("cache-read", cacheReadSource),
-  cacheWrite: define("cache-write", cacheWriteSource),
-  cacheFail: define("cache-fail", cacheFailSource),
+  acquire,
+  acquireFenced,
+  fenceRaise,
+  markerCheck,
+  release,
+  extend,
+  fairAcquire,
+  fairLeave,
+  cacheRead,
+  cacheWrite,
+  cacheFail,
 } as const;
 
 export type ScriptName = keyof typeof scripts;
