@@ -81,7 +81,7 @@ class Acquisition {
   readonly #plan: AcquirePlan;
   readonly #token = newToken();
   readonly #script: LuaScript;
-  /** The script's call for the quarantine's arguments (its command module's encode). */
+  /** Builds the script's call (its command module's encode) with the marker and quarantine. */
   readonly #encode: (marker: MarkerCall) => string[];
   /** The script's arguments, for the quarantine's arguments they were built with. */
   #args: string[] = [];

@@ -10,7 +10,7 @@ import { fenceRaise } from "./fence-raise.js";
 import { markerCheck } from "./marker-check.js";
 import { release } from "./release.js";
 
-export { evalshaArgs, evalSource, expandIncludes, type LuaScript } from "./script.js";
+export { evalSource, type LuaScript } from "./script.js";
 
 /**
  * The lock and cache scripts, by name. Each is a command module beside its Lua file: the
