@@ -1,3 +1,11 @@
+--[[
+  marker-close: the second half of marker-open (see marker-open.lua for its Input and Output):
+  ends the wrapped body, then reads and keeps the node's marker and, when it is young or records a
+  larger ttl than the client knows, wraps the body's reply in the table the client decodes
+  (marker.ts).
+
+  Includes: nothing itself; uses server-time, included by marker-open.
+]]
 end
 local reply = body()
 if QUARANTINE <= 0 then return reply end
