@@ -93,6 +93,7 @@ export class LockManager extends EventEmitter<LockManagerEvents> {
       this.#nodeError(node, error);
     });
     try {
+      // Checked here under the manager's name for them: the Redlock would name them `nodes`.
       assertNodes(o.redisNodes, "redisNodes");
       this.redlock = new Redlock(o.redisNodes, redlockOptionsOf(o));
     } catch (error) {
