@@ -58,7 +58,7 @@ export { RedisCacheStore, type RedisCacheStoreOptions } from "./cache/redis-stor
 export { jsonSerializer, type Serializer } from "./cache/serializer.js";
 export type { CacheCounters, Fetcher } from "./cache/stampede.js";
 export type { CacheEntry, CacheNotice, CacheStore, CacheWrite } from "./cache/store.js";
-export { CacheFetchError, CacheValueError } from "./cache/errors.js";
+export { CacheFetchError, CacheTimeoutError, CacheValueError } from "./cache/errors.js";
 export {
   cacheStampedeProtect,
   distributedLock,

@@ -22,11 +22,20 @@ export class CacheFetchError extends LockError {
   }
 }
 
-/** A LockTimeoutError saying that the wait was for a cached value, not for a lock. */
-export function valueTimeout(key: string, timeout: number): LockTimeoutError {
-  const error = new LockTimeoutError([key], timeout, 0, []);
-  error.message = `Timed out after ${timeout} ms waiting for the cached value of ${quoted(key)}`;
-  return error;
+/**
+ * A caller's `timeout` ran out while it waited for a cached value being refreshed (here or in
+ * another process), not for a lock of its own. A LockTimeoutError, so that code catching those
+ * catches it too; its reason is `held`: the refresh lock was someone else's all along.
+ */
+export class CacheTimeoutError extends LockTimeoutError {
+  readonly key: string;
+  constructor(key: string, timeout: number) {
+    super([key], timeout, 0, [], {
+      reason: "held",
+      message: `Timed out after ${timeout} ms waiting for the cached value of ${quoted(key)}`,
+    });
+    this.key = key;
+  }
 }
 
 /** The fetcher's own error, carried to every waiter of the round that ran it. */

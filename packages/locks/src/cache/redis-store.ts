@@ -2,6 +2,7 @@ import type { RedisAdapter } from "../client/adapter.js";
 import type { ClientOptions } from "../client/node-redis.js";
 import { createNodes, type NodeInput } from "../client/nodes.js";
 import { RedisNode } from "../client/redis-node.js";
+import { withTimeout } from "../client/timeout.js";
 import { type LuaScript, scripts } from "../scripts/index.js";
 import { entryFromRead, failureNotice } from "./envelope.js";
 import {
@@ -33,6 +34,8 @@ export interface RedisCacheStoreOptions {
 export class RedisCacheStore implements CacheStore {
   readonly #node: RedisNode;
   readonly #timeout: number;
+  /** Names the server in timeout messages. */
+  readonly #what: string;
 
   /**
    * @param server a `redis://`/`rediss://` URL, node-redis options, a node-redis client you
@@ -46,6 +49,7 @@ export class RedisCacheStore implements CacheStore {
     });
     this.#timeout = options.commandTimeout ?? 500;
     this.#node = new RedisNode(adapter as RedisAdapter, this.#timeout);
+    this.#what = `cache server ${this.#node.label}`;
   }
 
   /** The server's host:port. */
@@ -116,21 +120,17 @@ export class RedisCacheStore implements CacheStore {
     await this.#node.close();
   }
 
+  // A paused or unreachable server must not hold callers up: they degrade instead.
   #run(script: LuaScript, args: readonly string[]): Promise<unknown> {
-    return this.#bounded(this.#node.run(script, args, performance.now()));
+    return withTimeout(
+      this.#node.run(script, args, performance.now()),
+      this.#timeout,
+      `${this.#what} timed out`,
+    );
   }
 
   #command(args: string[]): Promise<unknown> {
-    const adapter = this.#node.adapter;
-    const sent = adapter.connectionSettled
-      ? adapter.sendCommand(args)
-      : adapter.firstConnection.then(() => adapter.sendCommand(args));
-    return this.#bounded(sent);
-  }
-
-  /** A paused or unreachable server must not hold callers up: they degrade instead. */
-  #bounded<T>(promise: Promise<T>): Promise<T> {
-    return withTimeout(promise, this.#timeout, `cache server ${this.#node.label} timed out`);
+    return this.#node.command(args, this.#timeout, this.#what);
   }
 }
 
@@ -139,16 +139,3 @@ export class RedisCacheStore implements CacheStore {
  * in other processes is served without reading the key again; larger ones are read.
  */
 const INLINE_NOTICE_LIMIT = 16_384;
-
-/** Rejects with `message` when `promise` has not settled within `ms`. */
-export function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      reject(new Error(message));
-    }, ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => {
-    clearTimeout(timer);
-  });
-}

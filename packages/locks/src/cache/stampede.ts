@@ -1,6 +1,6 @@
 import { DeadlockError, LockAbortedError, LockAcquisitionError } from "../errors/index.js";
 import type { Lock } from "../redlock/lock.js";
-import { CacheFetchError, CacheValueError, FetchFailed, valueTimeout } from "./errors.js";
+import { CacheFetchError, CacheTimeoutError, CacheValueError, FetchFailed } from "./errors.js";
 import type { Serializer } from "./serializer.js";
 import { type Flight, SingleFlight } from "./single-flight.js";
 import type { CacheEntry, CacheNotice, CacheStore } from "./store.js";
@@ -76,7 +76,7 @@ const neverAborted = new AbortController().signal;
 export class StampedeProtection {
   readonly #deps: StampedeDeps;
   readonly #flights = new SingleFlight<Result, StampedePlan>({
-    timeout: (plan) => valueTimeout(plan.key, plan.timeout),
+    timeout: (plan) => new CacheTimeoutError(plan.key, plan.timeout),
     abort: (plan, reason) => new LockAbortedError([plan.key], reason),
   });
   readonly #reads = new Map<string, Promise<CacheEntry | undefined>>();
@@ -160,7 +160,9 @@ export class StampedeProtection {
         } catch (error) {
           // A flight that gave up just before this caller joined it: start another.
           if (error instanceof FlightExpired && performance.now() < deadline) continue;
-          throw error instanceof FlightExpired ? valueTimeout(plan.key, plan.timeout) : error;
+          throw error instanceof FlightExpired
+            ? new CacheTimeoutError(plan.key, plan.timeout)
+            : error;
         }
       }
     } catch (error) {
@@ -234,8 +236,7 @@ export class StampedeProtection {
   ): Promise<Result | undefined> {
     const left = flight.deadline - performance.now();
     if (left <= 0) throw new FlightExpired();
-    const heldTtl = Math.max(-1, ...error.nodes.map((o) => (o.status === "held" ? o.ttl : -1)));
-    const holderGone = heldTtl >= 0 ? heldTtl + 5 : Infinity;
+    const holderGone = error.holderTtl === undefined ? Infinity : error.holderTtl + 5;
     await waiter.wait(Math.min(left, holderGone, this.#deps.fallbackInterval));
     const failure = waiter.takeFailure();
     if (failure !== undefined) throw new CacheFetchError(plan.key, failure);

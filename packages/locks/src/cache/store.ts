@@ -27,6 +27,11 @@ export interface CacheStore {
   listen(key: string, listener: (notice: CacheNotice) => void): Promise<() => void>;
   /** Releases what the store opened. */
   close(): Promise<void>;
+  /**
+   * Optional: resolves when the store's server answered, rejects with why not; the manager's
+   * healthCheck() reports it. A store without it (one inside the process) reports ok.
+   */
+  ping?(): Promise<void>;
 }
 
 /** One cached value and its windows, as epoch ms on this process's clock. */

@@ -1,5 +1,6 @@
 import type { RedisAdapter } from "../client/adapter.js";
 import { createNodes } from "../client/nodes.js";
+import { withTimeout } from "../client/timeout.js";
 import { quorumOf } from "../redlock/validity.js";
 
 /** One node's answer: a value, or why there is none (its message never holds credentials). */
@@ -15,10 +16,13 @@ export class Nodes {
   readonly quorum: number;
   readonly #adapters: readonly RedisAdapter[];
   readonly #timeout: number;
+  /** The message of a command that got no answer in time. */
+  readonly #late: string;
 
   /** @throws LockConfigError (with the offending position, never the URL) for a bad URL. */
   constructor(urls: readonly string[], timeout: number) {
     this.#timeout = timeout;
+    this.#late = `no answer within ${timeout} ms`;
     this.#adapters = createNodes(urls, { connectTimeout: timeout, onError: ignore });
     this.quorum = quorumOf(urls.length);
   }
@@ -34,7 +38,8 @@ export class Nodes {
         const node = adapter.label;
         try {
           await adapter.firstConnection;
-          const send: Send = (args) => this.#withTimeout(adapter.sendCommand(args));
+          const send: Send = (args) =>
+            withTimeout(adapter.sendCommand(args), this.#timeout, this.#late);
           return { node, ok: true, value: await fn(send, index) };
         } catch (error) {
           return { node, ok: false, error: error instanceof Error ? error.message : String(error) };
@@ -45,20 +50,6 @@ export class Nodes {
 
   async close(): Promise<void> {
     await Promise.all(this.#adapters.map((a) => a.close()));
-  }
-
-  #withTimeout<T>(promise: Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    return Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-          reject(new Error(`no answer within ${this.#timeout} ms`));
-        }, this.#timeout);
-      }),
-    ]).finally(() => {
-      clearTimeout(timer);
-    });
   }
 }
 

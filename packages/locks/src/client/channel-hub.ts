@@ -1,4 +1,5 @@
 import type { PubSubConnection, RedisAdapter } from "./adapter.js";
+import { within } from "./timeout.js";
 
 type Listener = (message: string) => void;
 
@@ -51,14 +52,7 @@ export class ChannelHub {
     }
     entry.listeners.add(listener);
     const current = entry;
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      current.subscribed,
-      new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, this.#timeout);
-      }),
-    ]);
-    clearTimeout(timer);
+    await within(current.subscribed, this.#timeout, noop);
     return () => {
       this.#remove(channel, current, listener);
     };

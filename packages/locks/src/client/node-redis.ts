@@ -2,6 +2,7 @@ import { createClient, type RedisClientOptions } from "redis";
 import type { PubSubConnection, RedisAdapter } from "./adapter.js";
 import { untilFirst } from "./events.js";
 import { labelFromOptions, labelFromUrl } from "./label.js";
+import { within } from "./timeout.js";
 
 /** The part of a node-redis v5 client this library uses; any `createClient()` result fits. */
 export interface NodeRedisClient {
@@ -81,17 +82,11 @@ function reconnectStrategy(isClosed: () => boolean) {
 }
 
 function settleWithin(events: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
+  return within(
     events.then(() => true),
-    new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => {
-        resolve(false);
-      }, ms);
-    }),
-  ]).finally(() => {
-    clearTimeout(timer);
-  });
+    ms,
+    () => false,
+  );
 }
 
 /**

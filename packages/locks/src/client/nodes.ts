@@ -89,8 +89,7 @@ function className(value: object): string {
  * client we do not recognise, or ioredis-style `{ host, port }`, would silently become a client
  * of 127.0.0.1:6379, possibly another Redis than the caller meant.
  */
-function checkNode(input: unknown, index: number): ConfigIssue[] {
-  const field = `nodes.${index}`;
+function checkNode(input: unknown, field: string): ConfigIssue[] {
   if (typeof input === "string") {
     // The URL is not repeated: it may carry a password.
     return isRedisUrl(input)
@@ -173,6 +172,15 @@ class BorrowedAdapter implements RedisAdapter {
   }
 }
 
+/**
+ * Throws a {@link LockConfigError} naming each bad node `<list>.<index>`, `list` being the name
+ * the caller gave the list (`nodes`, a manager's `redisNodes`); nothing is connected.
+ */
+export function assertNodes(inputs: readonly unknown[], list: string): void {
+  const issues = inputs.flatMap((input, i) => checkNode(input, `${list}.${i}`));
+  if (issues.length > 0) throw new LockConfigError(issues);
+}
+
 /** Validates every node, then builds an adapter for each; throws before connecting anything. */
 export function createNodes(
   inputs: readonly NodeInput[],
@@ -181,8 +189,7 @@ export function createNodes(
   if (!Array.isArray(inputs) || inputs.length === 0) {
     throw new LockConfigError([{ field: "nodes", message: "must be a non-empty list of nodes" }]);
   }
-  const issues = inputs.flatMap(checkNode);
-  if (issues.length > 0) throw new LockConfigError(issues);
+  assertNodes(inputs, "nodes");
   return inputs.map((input, i) => {
     if (isAdapter(input)) return new BorrowedAdapter(input);
     const other = adaptOtherClient(input, i, settings.connectTimeout);

@@ -1,5 +1,6 @@
 import { evalSource, type LuaScript, scripts } from "../scripts/index.js";
 import { INFO_SERVER, parseServerInfo } from "./server-info.js";
+import { withTimeout } from "./timeout.js";
 
 /** Receives one node's reply in a round; `index` is the node's position. */
 export interface ReplySink {
@@ -366,9 +367,33 @@ export class RedisNode {
     );
   }
 
+  /**
+   * Sends one plain command (lock info, health checks, the cache store's), failing after
+   * `timeout` ms with "`what` timed out" so that a paused node cannot hold its caller up. Errors
+   * count in `errors` like those of scripts; the command is not counted as outstanding, so that
+   * a side command to a slow node does not make acquisitions skip it.
+   */
+  async command(
+    args: readonly string[],
+    timeout: number,
+    what: string = this.label,
+  ): Promise<unknown> {
+    try {
+      return await withTimeout(this.#sendSettled(args), timeout, `${what} timed out`);
+    } catch (error) {
+      this.errors++;
+      throw error;
+    }
+  }
+
   #send(args: readonly string[], now: number): Promise<unknown> {
     if (this.#outstanding === 0) this.#lastProgress = now;
     this.#outstanding++;
+    return this.#sendSettled(args);
+  }
+
+  /** Sends `args` once the first connection attempt has settled (at once, on the hot path). */
+  #sendSettled(args: readonly string[]): Promise<unknown> {
     const adapter = this.adapter;
     return adapter.connectionSettled
       ? adapter.sendCommand(args)

@@ -70,9 +70,8 @@ function describeOutcomes(nodes: readonly NodeOutcome[]): string {
   return nodes.length === 0 ? "" : ` (${nodes.map(describeOutcome).join("; ")})`;
 }
 
-function describeFailure(nodes: readonly NodeOutcome[], reason: FailureReason): string {
-  const granted = nodes.filter((o) => o.status === "granted").length;
-  if (granted > nodes.length / 2) {
+function describeFailure(reason: FailureReason, validityRanOut: boolean): string {
+  if (validityRanOut) {
     return "a quorum granted it, but its validity (ttl − elapsed − drift) ran out first";
   }
   switch (reason) {
@@ -87,22 +86,14 @@ function describeFailure(nodes: readonly NodeOutcome[], reason: FailureReason): 
   }
 }
 
-/** The reason of an error built without one (by code outside an acquisition's rounds). */
-function reasonOf(nodes: readonly NodeOutcome[]): FailureReason {
-  const n = nodes.length;
-  const quorum = Math.floor(n / 2) + 1;
-  const count = (status: NodeOutcome["status"]) => nodes.filter((o) => o.status === status).length;
-  if (count("held") > n - quorum) return "held";
-  const quarantined = count("quarantined");
-  if (quarantined > 0 && count("granted") + quarantined >= quorum) return "quarantined";
-  if (count("held") > 0 || count("granted") > 0) return "split";
-  return "unavailable";
-}
-
-/** What an acquisition error may be told besides its nodes' outcomes. */
+/** What the round that ended an acquisition decided, handed to its error. */
 export interface AcquisitionDetails {
-  /** Why the lock was not had (computed from the outcomes when not given). */
-  readonly reason?: FailureReason | undefined;
+  /** Why the lock was not had. */
+  readonly reason: FailureReason;
+  /** ms left of another owner's hold, the longest any node reported; undefined when none did. */
+  readonly holderTtl?: number | undefined;
+  /** A quorum granted, but the validity ran out before it was counted (for the message). */
+  readonly validityRanOut?: boolean | undefined;
   /** Replaces the default message. */
   readonly message?: string | undefined;
 }
@@ -140,28 +131,31 @@ export class LockConfigError extends LockError {
 
 /**
  * A quorum of nodes did not grant the lock. `nodes` holds each node's last outcome, `reason`
- * says why in one word.
+ * says why in one word, `holderTtl` how long another owner still holds it.
  */
 export class LockAcquisitionError extends LockError {
   readonly resources: readonly string[];
   readonly attempts: number;
   readonly nodes: readonly NodeOutcome[];
   readonly reason: FailureReason;
+  /** ms left of another owner's hold, the longest any node reported; undefined when none did. */
+  readonly holderTtl: number | undefined;
   constructor(
     resources: readonly string[],
     attempts: number,
     nodes: readonly NodeOutcome[],
-    details: AcquisitionDetails = {},
+    details: AcquisitionDetails,
   ) {
-    const reason = details.reason ?? reasonOf(nodes);
+    const { reason } = details;
     super(
       details.message ??
-        `Could not acquire lock on ${describeResources(resources)} after ${attempts} attempt${attempts === 1 ? "" : "s"}: ${describeFailure(nodes, reason)}${describeOutcomes(nodes)}`,
+        `Could not acquire lock on ${describeResources(resources)} after ${attempts} attempt${attempts === 1 ? "" : "s"}: ${describeFailure(reason, details.validityRanOut === true)}${describeOutcomes(nodes)}`,
     );
     this.resources = resources;
     this.attempts = attempts;
     this.nodes = nodes;
     this.reason = reason;
+    this.holderTtl = details.holderTtl;
   }
 }
 
@@ -173,11 +167,13 @@ export class LockTimeoutError extends LockAcquisitionError {
     timeout: number,
     attempts: number,
     nodes: readonly NodeOutcome[],
-    reason?: FailureReason,
+    details: AcquisitionDetails,
   ) {
     super(resources, attempts, nodes, {
-      reason,
-      message: `Timed out after ${timeout} ms waiting for lock on ${describeResources(resources)} (${attempts} attempt${attempts === 1 ? "" : "s"})${describeOutcomes(nodes)}`,
+      ...details,
+      message:
+        details.message ??
+        `Timed out after ${timeout} ms waiting for lock on ${describeResources(resources)} (${attempts} attempt${attempts === 1 ? "" : "s"})${describeOutcomes(nodes)}`,
     });
     this.timeout = timeout;
   }

@@ -1,7 +1,5 @@
-import { RedisCacheStore } from "../cache/redis-store.js";
 import type { CacheStore } from "../cache/store.js";
 import type { RedisNode } from "../client/redis-node.js";
-import { sendToNode } from "./node-commands.js";
 
 /** One node's answer to a health check. */
 export interface NodeHealth {
@@ -22,7 +20,7 @@ export interface HealthReport {
   /** How many nodes answered. */
   readonly reachable: number;
   readonly nodes: readonly NodeHealth[];
-  /** The cache store: a Redis store is PINGed; other stores report ok. */
+  /** The cache store: one that can be pinged (a Redis store) is; others report ok. */
   readonly cache: { readonly ok: boolean; readonly error?: string };
 }
 
@@ -41,14 +39,14 @@ export async function checkHealth(
       nodes.map(async (node): Promise<NodeHealth> => {
         const started = performance.now();
         try {
-          await sendToNode(node, ["PING"], timeout);
+          await node.command(["PING"], timeout);
           return { node: node.label, ok: true, latency: performance.now() - started };
         } catch (error) {
           return { node: node.label, ok: false, error: message(error) };
         }
       }),
     ),
-    store instanceof RedisCacheStore
+    store.ping !== undefined
       ? store.ping().then(
           () => ({ ok: true }),
           (error: unknown) => ({ ok: false, error: message(error) }),

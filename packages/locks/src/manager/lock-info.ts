@@ -1,5 +1,4 @@
 import type { RedisNode } from "../client/redis-node.js";
-import { sendToAll, sendToNode } from "./node-commands.js";
 
 /** Who holds a lock, read from the nodes. */
 export interface LockInfo {
@@ -49,12 +48,17 @@ export class LockInfoRecorder {
     if (!this.#enabled) return;
     const value = JSON.stringify({ acquiredAt, ttl } satisfies InfoRecord);
     const args = ["SET", this.#key(name, token), value, "PX", String(Math.ceil(ttl))];
-    sendToAll(this.#nodes, args, this.#timeout);
+    this.#sendToAll(args);
   }
 
   forget(name: string, token: string): void {
     if (!this.#enabled) return;
-    sendToAll(this.#nodes, ["DEL", this.#key(name, token)], this.#timeout);
+    this.#sendToAll(["DEL", this.#key(name, token)]);
+  }
+
+  /** Without waiting: info is best effort, and failures only count in the nodes' statistics. */
+  #sendToAll(args: readonly string[]): void {
+    for (const node of this.#nodes) node.command(args, this.#timeout).catch(() => undefined);
   }
 
   /** Reads the lock under `key` on every node; info only when a quorum holds one token. */
@@ -63,8 +67,8 @@ export class LockInfoRecorder {
       this.#nodes.map(async (node) => {
         try {
           const [token, pttl] = await Promise.all([
-            sendToNode(node, ["GET", key], this.#timeout),
-            sendToNode(node, ["PTTL", key], this.#timeout),
+            node.command(["GET", key], this.#timeout),
+            node.command(["PTTL", key], this.#timeout),
           ]);
           return typeof token === "string" ? { node, token, pttl: Number(pttl) } : undefined;
         } catch {
@@ -98,7 +102,7 @@ export class LockInfoRecorder {
   async #readRecord(name: string, token: string, node: RedisNode | undefined) {
     if (node === undefined) return undefined;
     try {
-      const raw = await sendToNode(node, ["GET", this.#key(name, token)], this.#timeout);
+      const raw = await node.command(["GET", this.#key(name, token)], this.#timeout);
       return typeof raw === "string" ? (JSON.parse(raw) as InfoRecord) : undefined;
     } catch {
       return undefined;

@@ -1,8 +1,6 @@
 import { EventEmitter } from "node:events";
-import { z } from "zod";
-import { jsonSerializer } from "../cache/serializer.js";
-import { type Fetcher, type StampedePlan, StampedeProtection } from "../cache/stampede.js";
-import type { CacheStore } from "../cache/store.js";
+import type { Fetcher } from "../cache/stampede.js";
+import { assertNodes } from "../client/nodes.js";
 import {
   DeadlockError,
   LockAcquisitionError,
@@ -10,25 +8,24 @@ import {
   type LockError,
   LockTimeoutError,
 } from "../errors/index.js";
-import { resourceName } from "../options/fields.js";
-import { isMemoized, parseOrThrow } from "../options/parse.js";
+import { callable, resourceName } from "../options/fields.js";
+import { parseOrThrow } from "../options/parse.js";
 import type { Lock } from "../redlock/lock.js";
 import { Redlock } from "../redlock/redlock.js";
 import { Watchdog, type WatchdogCaps } from "../redlock/watchdog.js";
+import { ManagerCache } from "./cache-facet.js";
 import { createCacheStore } from "./cache-store.js";
 import { checkHealth, type HealthReport } from "./health.js";
 import { type HandleHooks, LockHandle } from "./lock-handle.js";
 import { type LockInfo, LockInfoRecorder } from "./lock-info.js";
 import {
   type CacheOptions,
-  cacheOptionsSchema,
   type CacheWriteOptions,
-  cacheWriteOptionsSchema,
-  DEFAULT_CACHE_TTL,
   type GetLockOptions,
   getLockOptionsSchema,
   type LockManagerOptions,
   lockManagerOptionsSchema,
+  redlockOptionsOf,
   type ResolvedManagerOptions,
   type TryLockOptions,
   tryLockOptionsSchema,
@@ -49,18 +46,14 @@ export interface LockManagerEvents {
 }
 
 const nameSchema = resourceName();
-/** Keys whose stampede plan is kept per options object (a burst's key among them). */
-const STAMPEDE_PLANS_PER_OPTIONS = 64;
-const functionSchema = z.custom<(...args: never[]) => unknown>((v) => typeof v === "function", {
-  error: "must be a function",
-});
 
-/** Lock options with the manager's defaults applied. */
+/** Lock options with the manager's defaults applied, in the Redlock's names. */
 interface LockPlan {
   readonly ttl: number;
   readonly timeout: number;
   readonly retryDelay: number;
-  readonly maxRetries: number;
+  /** The call's; undefined leaves the Redlock's (the manager's maxRetries). */
+  readonly retryCount: number | undefined;
   readonly signal: AbortSignal | undefined;
   readonly autoExtend: boolean;
   readonly caps: WatchdogCaps;
@@ -83,12 +76,8 @@ export class LockManager extends EventEmitter<LockManagerEvents> {
   readonly redlock: Redlock;
   readonly #stats = new Statistics();
   readonly #reentrancy = new Reentrancy();
-  /** Stampede plans by (memoized) options, then by key. */
-  readonly #stampedePlans = new WeakMap<object, Map<string, StampedePlan>>();
   readonly #info: LockInfoRecorder;
-  readonly #store: CacheStore;
-  readonly #ownsStore: boolean;
-  readonly #stampede: StampedeProtection;
+  readonly #cache: ManagerCache;
   readonly #acquiredAt = new WeakMap<Lock, number>();
   readonly #byName = new Map<string, LockHandle>();
   readonly #hooks: HandleHooks;
@@ -104,7 +93,9 @@ export class LockManager extends EventEmitter<LockManagerEvents> {
       this.#nodeError(node, error);
     });
     try {
-      this.redlock = createRedlock(o);
+      // Checked here under the manager's name for them: the Redlock would name them `nodes`.
+      assertNodes(o.redisNodes, "redisNodes");
+      this.redlock = new Redlock(o.redisNodes, redlockOptionsOf(o));
     } catch (error) {
       if (owned) void store.close().catch(() => undefined);
       throw error;
@@ -112,8 +103,6 @@ export class LockManager extends EventEmitter<LockManagerEvents> {
     this.redlock.on("nodeError", (node, error) => {
       this.#nodeError(node, error);
     });
-    this.#store = store;
-    this.#ownsStore = owned;
     const nodes = this.redlock.internalNodes;
     this.#info = new LockInfoRecorder(nodes, o.infoPrefix, o.commandTimeout, o.recordLockInfo);
     this.#hooks = {
@@ -130,9 +119,7 @@ export class LockManager extends EventEmitter<LockManagerEvents> {
         this.emit("releaseError", handle.resource, error);
       },
     };
-    this.#stampede = new StampedeProtection({
-      store,
-      serializer: o.serializer ?? jsonSerializer,
+    this.#cache = new ManagerCache(o, store, owned, {
       counters: this.#stats.cache,
       recordWait: (ms) => {
         this.#stats.waits.record(ms);
@@ -155,7 +142,9 @@ export class LockManager extends EventEmitter<LockManagerEvents> {
       keepAlive: (lock, ttl) => this.#watchdog(lock.resources[0] ?? "", lock, ttl, undefined),
       runHolding: (lockKey, lock, fn) => this.#reentrancy.run(lockKey, lock, fn),
       holds: (lockKey) => this.#reentrancy.holds(lockKey),
-      fallbackInterval: o.fallbackInterval,
+      assertOpen: () => {
+        this.#assertOpen();
+      },
     });
   }
 
@@ -182,7 +171,7 @@ export class LockManager extends EventEmitter<LockManagerEvents> {
       return this.#handle(n, await this.#acquire(n, plan), plan);
     } catch (error) {
       if (o.returnStale !== true || !(error instanceof LockAcquisitionError)) throw error;
-      const stale = await this.#stampede.peek(this.#cacheKey(n), o.staleTtl);
+      const stale = await this.#cache.peek(n, o.staleTtl);
       if (stale !== undefined) this.#stats.cache.staleServed++;
       return new LockHandle(n, { kind: "none", stale }, this.#hooks);
     }
@@ -200,7 +189,7 @@ export class LockManager extends EventEmitter<LockManagerEvents> {
     options: WithLockOptions = {},
   ): Promise<T> {
     const n = parseOrThrow(nameSchema, name, "name");
-    parseOrThrow(functionSchema, routine, "routine");
+    parseOrThrow(callable, routine, "routine");
     const o = parseOrThrow(withLockOptionsSchema, options, "options");
     this.#assertOpen();
     const nested = this.#reenter(n, o.reentrant === true);
@@ -259,14 +248,7 @@ export class LockManager extends EventEmitter<LockManagerEvents> {
     fetcher: Fetcher<T>,
     options: CacheOptions = {},
   ): Promise<T> {
-    // Not async: one promise and two ticks less per caller, which a burst of callers feels.
-    let plan: StampedePlan;
-    try {
-      plan = this.#stampedePlan(key, fetcher, options);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return this.#stampede.protect(plan, fetcher);
+    return this.#cache.protect(key, fetcher, options);
   }
 
   /**
@@ -278,28 +260,22 @@ export class LockManager extends EventEmitter<LockManagerEvents> {
     fetcher: Fetcher<T>,
     options: CacheOptions = {},
   ): Promise<T> {
-    return this.#stampede.refresh(this.#stampedePlan(key, fetcher, options), fetcher);
+    return this.#cache.refresh(key, fetcher, options);
   }
 
   /** The value cached under `key`, fresh or stale, or undefined; never fetches. */
   async getCached<T = unknown>(key: string): Promise<T | undefined> {
-    return this.#stampede.peek<T>(this.#cacheKey(parseOrThrow(nameSchema, key, "key")));
+    return this.#cache.get<T>(key);
   }
 
   /** Caches `value` under `key` (for a lock holder that computed it); wakes waiters. */
   async setCached(key: string, value: unknown, options: CacheWriteOptions = {}): Promise<void> {
-    const k = parseOrThrow(nameSchema, key, "key");
-    const o = parseOrThrow(cacheWriteOptionsSchema, options, "options");
-    const ttl = o.ttl ?? DEFAULT_CACHE_TTL;
-    await this.#stampede.write(
-      { key: k, dataKey: this.#cacheKey(k), ttl, staleTtl: o.staleTtl ?? ttl * 5 },
-      value,
-    );
+    await this.#cache.set(key, value, options);
   }
 
   /** Removes the value cached under `key`. */
   async invalidate(key: string): Promise<void> {
-    await this.#store.delete(this.#cacheKey(parseOrThrow(nameSchema, key, "key")));
+    await this.#cache.invalidate(key);
   }
 
   /** True only when a quorum of nodes holds the lock `name` (for one owner). */
@@ -317,7 +293,7 @@ export class LockManager extends EventEmitter<LockManagerEvents> {
   getStatistics(): ManagerStatistics {
     return {
       locks: { ...this.#stats.locks },
-      cache: { ...this.#stats.cache, inFlight: this.#stampede.inFlight },
+      cache: { ...this.#stats.cache, inFlight: this.#cache.inFlight },
       waits: this.#stats.waits.summary(),
       nodes: this.#stats.nodes(this.redlock.internalNodes),
       quorum: this.quorum,
@@ -331,7 +307,7 @@ export class LockManager extends EventEmitter<LockManagerEvents> {
     return checkHealth(
       this.redlock.internalNodes,
       this.quorum,
-      this.#store,
+      this.#cache.store,
       this.options.commandTimeout,
     );
   }
@@ -343,14 +319,11 @@ export class LockManager extends EventEmitter<LockManagerEvents> {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.#stampede.drain();
+    await this.#cache.drain();
     const held = [...this.#byName.values()];
     this.#byName.clear();
     await Promise.all(held.map((h) => h.release().catch(() => undefined)));
-    await Promise.all([
-      this.redlock.quit(),
-      this.#ownsStore ? this.#store.close() : Promise.resolve(),
-    ]);
+    await Promise.all([this.redlock.quit(), this.#cache.close()]);
   }
 
   #assertOpen(): void {
@@ -361,10 +334,6 @@ export class LockManager extends EventEmitter<LockManagerEvents> {
 
   #lockKey(name: string): string {
     return this.options.lockPrefix + name;
-  }
-
-  #cacheKey(key: string): string {
-    return this.options.cachePrefix + key;
   }
 
   #lockPlan(o: {
@@ -383,7 +352,7 @@ export class LockManager extends EventEmitter<LockManagerEvents> {
       ttl: o.ttl ?? d.defaultTtl,
       timeout: o.timeout ?? d.defaultTimeout,
       retryDelay: o.retryDelay ?? d.retryDelay,
-      maxRetries: o.maxRetries ?? d.maxRetries,
+      retryCount: o.maxRetries,
       signal: o.signal,
       autoExtend: o.autoExtend === true,
       caps: { maxExtensions: o.maxExtensions, maxHoldTime: o.maxHoldTime },
@@ -418,7 +387,7 @@ export class LockManager extends EventEmitter<LockManagerEvents> {
     try {
       const lock = await this.redlock.acquire(this.#lockKey(name), plan.ttl, {
         timeout: plan.timeout,
-        retryCount: plan.maxRetries,
+        retryCount: plan.retryCount,
         retryDelay: plan.retryDelay,
         fencing: plan.fencing,
         ...(plan.signal === undefined ? {} : { signal: plan.signal }),
@@ -471,68 +440,8 @@ export class LockManager extends EventEmitter<LockManagerEvents> {
     this.#info.record(name, lock.value, this.#acquiredAt.get(lock) ?? Date.now(), ttl);
   }
 
-  #stampedePlan<T>(key: string, fetcher: Fetcher<T>, options: CacheOptions): StampedePlan {
-    const k = parseOrThrow(nameSchema, key, "key");
-    if (typeof fetcher !== "function") parseOrThrow(functionSchema, fetcher, "fetcher");
-    const o = parseOrThrow(cacheOptionsSchema, options, "options");
-    this.#assertOpen();
-    // The same key with the same options (a burst of callers): the same plan, built once.
-    if (!isMemoized(o)) return this.#buildStampedePlan(k, o);
-    let plans = this.#stampedePlans.get(o);
-    if (plans === undefined) this.#stampedePlans.set(o, (plans = new Map<string, StampedePlan>()));
-    let plan = plans.get(k);
-    if (plan === undefined) {
-      if (plans.size >= STAMPEDE_PLANS_PER_OPTIONS) plans.clear();
-      plans.set(k, (plan = this.#buildStampedePlan(k, o)));
-    }
-    return plan;
-  }
-
-  #buildStampedePlan(k: string, o: z.output<typeof cacheOptionsSchema>): StampedePlan {
-    const d = this.options;
-    const ttl = o.ttl ?? DEFAULT_CACHE_TTL;
-    return {
-      key: k,
-      dataKey: this.#cacheKey(k),
-      lockKey: d.stampedePrefix + k,
-      ttl,
-      staleTtl: o.staleTtl ?? ttl * 5,
-      lockTtl: o.lockTtl ?? d.defaultTtl,
-      timeout: o.timeout ?? d.defaultTimeout,
-      returnStale: o.returnStale ?? false,
-      staleIfErrorTtl: o.staleIfErrorTtl ?? d.staleIfErrorTtl,
-      beta: o.beta ?? 0,
-      degradeTo: o.degradeTo ?? d.degradeTo,
-      signal: o.signal,
-    };
-  }
-
   #nodeError(node: string, error: Error): void {
     this.#stats.connectionError(node);
     if (this.listenerCount("nodeError") > 0) this.emit("nodeError", node, error);
-  }
-}
-
-/** The Redlock from the manager's seed-style options; node errors name `redisNodes`. */
-function createRedlock(o: ResolvedManagerOptions): Redlock {
-  try {
-    return new Redlock(o.redisNodes, {
-      driftFactor: o.clockDriftFactor,
-      retryCount: o.maxRetries,
-      retryDelay: o.retryDelay,
-      retryJitter: o.retryJitter,
-      commandTimeout: o.commandTimeout,
-      connectTimeout: o.connectTimeout,
-      fencing: o.fencing,
-      minReplicas: o.minReplicas,
-      strictRestartQuarantine: o.strictRestartQuarantine,
-      ...(o.restartQuarantine === undefined ? {} : { restartQuarantine: o.restartQuarantine }),
-      ...(o.clientOptions === undefined ? {} : { clientOptions: o.clientOptions }),
-    });
-  } catch (error) {
-    if (!(error instanceof LockConfigError)) throw error;
-    throw new LockConfigError(
-      error.issues.map((i) => ({ ...i, field: i.field.replace(/^nodes/, "redisNodes") })),
-    );
   }
 }

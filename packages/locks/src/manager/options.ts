@@ -2,7 +2,7 @@ import { z } from "zod";
 import { type CacheStore, isCacheStore } from "../cache/store.js";
 import type { Serializer } from "../cache/serializer.js";
 import type { NodeInput } from "../client/nodes.js";
-import { redlockOptionsSchema } from "../redlock/options.js";
+import { type RedlockOptions, redlockOptionsSchema } from "../redlock/options.js";
 import {
   abortSignal,
   milliseconds,
@@ -119,6 +119,26 @@ export const lockManagerOptionsSchema = z
       });
     }
   });
+
+/**
+ * The options of a manager's Redlock: the one place where the seed API's names become the
+ * Redlock's (`maxRetries` is `retryCount`, `clockDriftFactor` is `driftFactor`).
+ */
+export function redlockOptionsOf(o: ResolvedManagerOptions): RedlockOptions {
+  return {
+    driftFactor: o.clockDriftFactor,
+    retryCount: o.maxRetries,
+    retryDelay: o.retryDelay,
+    retryJitter: o.retryJitter,
+    commandTimeout: o.commandTimeout,
+    connectTimeout: o.connectTimeout,
+    fencing: o.fencing,
+    minReplicas: o.minReplicas,
+    strictRestartQuarantine: o.strictRestartQuarantine,
+    ...(o.restartQuarantine === undefined ? {} : { restartQuarantine: o.restartQuarantine }),
+    ...(o.clientOptions === undefined ? {} : { clientOptions: o.clientOptions }),
+  };
+}
 
 /** Options of a {@link LockManager}: see {@link lockManagerOptionsSchema} for each field. */
 export type LockManagerOptions = z.input<typeof lockManagerOptionsSchema>;

@@ -31,6 +31,11 @@ export function wholeNumber(min: number) {
     .min(min, { error: `must be ${min} or more` });
 }
 
+/** A function (a routine, a fetcher). */
+export const callable = z.custom<(...args: never[]) => unknown>((v) => typeof v === "function", {
+  error: "must be a function",
+});
+
 /** An AbortSignal. */
 export const abortSignal = z.custom<AbortSignal>((v) => v instanceof AbortSignal, {
   error: "must be an AbortSignal",

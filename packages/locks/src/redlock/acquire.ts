@@ -440,12 +440,18 @@ class Acquisition {
     const { resources, signal, timeout } = this.#plan;
     if (signal?.aborted) return new LockAbortedError(resources, signal.reason);
     if (!(error instanceof AttemptFailed)) return error as Error;
-    const outcomes = error.round.outcomes();
-    const reason = error.round.reason();
+    const { round } = error;
+    const outcomes = round.outcomes();
+    // The last round's decision, carried by the error so that no one re-derives it.
+    const details = {
+      reason: round.reason(),
+      holderTtl: round.heldTtl >= 0 ? round.heldTtl : undefined,
+      validityRanOut: round.granted >= this.#ctx.quorum,
+    };
     if (timeout !== undefined && performance.now() >= this.#timeoutAt) {
-      return new LockTimeoutError(resources, timeout, this.#attempts, outcomes, reason);
+      return new LockTimeoutError(resources, timeout, this.#attempts, outcomes, details);
     }
-    return new LockAcquisitionError(resources, this.#attempts, outcomes, { reason });
+    return new LockAcquisitionError(resources, this.#attempts, outcomes, details);
   }
 }
 
