@@ -1,7 +1,7 @@
 export type { PubSubConnection, RedisAdapter } from "./client/adapter.js";
-export type { NodeInput } from "./client/nodes.js";
+export type { NodeInput } from "./client/node-inputs.js";
 export type { ClientOptions, NodeRedisClient } from "./client/node-redis.js";
-export type { OtherClient } from "./client/clients.js";
+export type { OtherClient } from "./client/other-clients.js";
 export type { IoRedisClient } from "./client/ioredis.js";
 export type { GlideClient } from "./client/glide.js";
 export type { NodeRedisCluster, NodeRedisSentinel } from "./client/node-redis-routed.js";

@@ -1,5 +1,5 @@
 import { afterEach, expect, test } from "vitest";
-import { createNodes } from "../src/client/nodes.js";
+import { createNodes } from "../src/client/node-inputs.js";
 import { RedisNode } from "../src/client/redis-node.js";
 import { useNodes, waitFor } from "./fixtures/vitest.js";
 

@@ -1,6 +1,6 @@
 import type { RedisAdapter } from "../client/adapter.js";
 import type { ClientOptions } from "../client/node-redis.js";
-import { createNodes, type NodeInput } from "../client/nodes.js";
+import { createNodes, type NodeInput } from "../client/node-inputs.js";
 import { RedisNode } from "../client/redis-node.js";
 import { withTimeout } from "../client/timeout.js";
 import { type LuaScript, scripts } from "../scripts/index.js";

@@ -1,5 +1,5 @@
 import { lockIdOf } from "../redlock/events.js";
-import type { NodeAnswer } from "./cluster.js";
+import type { NodeAnswer } from "./fan-out.js";
 import type { HeldLock, LockStatus } from "./inspect.js";
 import type { Verdict } from "./verdict.js";
 

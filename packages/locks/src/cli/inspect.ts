@@ -1,6 +1,6 @@
 import { RELEASE_CHANNEL_PREFIX, releaseChannel } from "../redlock/channels.js";
 import { derivedKey, fairQueueKeys } from "../redlock/keys.js";
-import type { NodeAnswer, Nodes, Send } from "./cluster.js";
+import type { NodeAnswer, Nodes, Send } from "./fan-out.js";
 import { quorumTtl, type Verdict, verdictOf } from "./verdict.js";
 
 /** One node's view of one lock. */

@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import { LockConfigError } from "../errors/index.js";
 import { ExitCode, type Invocation, parseInvocation, USAGE, UsageError } from "./args.js";
-import { Nodes } from "./cluster.js";
+import { Nodes } from "./fan-out.js";
 import { listJson, listText, statusJson, statusText } from "./format.js";
 import { listLocks, readStatus } from "./inspect.js";
 import { forceRelease } from "./release.js";

@@ -2,7 +2,7 @@ import { createInterface } from "node:readline/promises";
 import { RELEASE_CHANNEL_PREFIX } from "../redlock/channels.js";
 import { evalSource, scripts } from "../scripts/index.js";
 import { ExitCode, UsageError } from "./args.js";
-import type { Nodes } from "./cluster.js";
+import type { Nodes } from "./fan-out.js";
 import { statusJson, statusText, table } from "./format.js";
 import { readStatus } from "./inspect.js";
 

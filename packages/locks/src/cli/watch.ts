@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { ExitCode } from "./args.js";
-import type { Nodes } from "./cluster.js";
+import type { Nodes } from "./fan-out.js";
 import { lockJson, nodesJson, type WatchedLock, watchText } from "./format.js";
 import { listLocks, readWaiters } from "./inspect.js";
 

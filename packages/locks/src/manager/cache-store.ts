@@ -1,7 +1,7 @@
 import { MemoryCacheStore } from "../cache/memory-store.js";
 import { RedisCacheStore } from "../cache/redis-store.js";
 import { type CacheStore, isCacheStore } from "../cache/store.js";
-import type { NodeInput } from "../client/nodes.js";
+import type { NodeInput } from "../client/node-inputs.js";
 import { LockConfigError } from "../errors/index.js";
 import type { ResolvedManagerOptions } from "./options.js";
 

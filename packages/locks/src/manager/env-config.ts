@@ -1,4 +1,4 @@
-import type { NodeInput } from "../client/nodes.js";
+import type { NodeInput } from "../client/node-inputs.js";
 import { LockConfigError } from "../errors/index.js";
 
 /**

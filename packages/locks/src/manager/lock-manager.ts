@@ -1,6 +1,6 @@
 import { EventEmitter } from "node:events";
 import type { Fetcher } from "../cache/stampede.js";
-import { assertNodes } from "../client/nodes.js";
+import { assertNodes } from "../client/node-inputs.js";
 import {
   DeadlockError,
   LockAcquisitionError,
@@ -86,16 +86,16 @@ export class LockManager extends EventEmitter<LockManagerEvents> {
   /** @throws LockConfigError when an option or a node is invalid; nothing is connected then. */
   constructor(options: LockManagerOptions) {
     super();
-    const o = parseOrThrow(lockManagerOptionsSchema, options, "");
-    this.options = o;
+    const settings = parseOrThrow(lockManagerOptionsSchema, options, "");
+    this.options = settings;
     // Both are validated before either connects, so a bad option leaves nothing open.
-    const { store, owned } = createCacheStore(o, (node, error) => {
+    const { store, owned } = createCacheStore(settings, (node, error) => {
       this.#nodeError(node, error);
     });
     try {
       // Checked here under the manager's name for them: the Redlock would name them `nodes`.
-      assertNodes(o.redisNodes, "redisNodes");
-      this.redlock = new Redlock(o.redisNodes, redlockOptionsOf(o));
+      assertNodes(settings.redisNodes, "redisNodes");
+      this.redlock = new Redlock(settings.redisNodes, redlockOptionsOf(settings));
     } catch (error) {
       if (owned) void store.close().catch(() => undefined);
       throw error;
@@ -104,7 +104,12 @@ export class LockManager extends EventEmitter<LockManagerEvents> {
       this.#nodeError(node, error);
     });
     const nodes = this.redlock.internalNodes;
-    this.#info = new LockInfoRecorder(nodes, o.infoPrefix, o.commandTimeout, o.recordLockInfo);
+    this.#info = new LockInfoRecorder(
+      nodes,
+      settings.infoPrefix,
+      settings.commandTimeout,
+      settings.recordLockInfo,
+    );
     this.#hooks = {
       extended: (handle, lock, ttl) => {
         this.#stats.locks.extensions++;
@@ -119,7 +124,7 @@ export class LockManager extends EventEmitter<LockManagerEvents> {
         this.emit("releaseError", handle.resource, error);
       },
     };
-    this.#cache = new ManagerCache(o, store, owned, {
+    this.#cache = new ManagerCache(settings, store, owned, {
       counters: this.#stats.cache,
       recordWait: (ms) => {
         this.#stats.waits.record(ms);
@@ -161,19 +166,19 @@ export class LockManager extends EventEmitter<LockManagerEvents> {
    *   decorator (unless `reentrant`), LockConfigError for invalid arguments.
    */
   async getLock(name: string, options: GetLockOptions = {}): Promise<LockHandle> {
-    const n = parseOrThrow(nameSchema, name, "name");
-    const o = parseOrThrow(getLockOptionsSchema, options, "options");
+    const resource = parseOrThrow(nameSchema, name, "name");
+    const call = parseOrThrow(getLockOptionsSchema, options, "options");
     this.#assertOpen();
-    const nested = this.#reenter(n, o.reentrant === true);
+    const nested = this.#reenter(resource, call.reentrant === true);
     if (nested !== undefined) return nested;
-    const plan = this.#lockPlan(o);
+    const plan = this.#lockPlan(call);
     try {
-      return this.#handle(n, await this.#acquire(n, plan), plan);
+      return this.#handle(resource, await this.#acquire(resource, plan), plan);
     } catch (error) {
-      if (o.returnStale !== true || !(error instanceof LockAcquisitionError)) throw error;
-      const stale = await this.#cache.peek(n, o.staleTtl);
+      if (call.returnStale !== true || !(error instanceof LockAcquisitionError)) throw error;
+      const stale = await this.#cache.peek(resource, call.staleTtl);
       if (stale !== undefined) this.#stats.cache.staleServed++;
-      return new LockHandle(n, { kind: "none", stale }, this.#hooks);
+      return new LockHandle(resource, { kind: "none", stale }, this.#hooks);
     }
   }
 
@@ -188,17 +193,17 @@ export class LockManager extends EventEmitter<LockManagerEvents> {
     routine: (handle: LockHandle) => T | Promise<T>,
     options: WithLockOptions = {},
   ): Promise<T> {
-    const n = parseOrThrow(nameSchema, name, "name");
+    const resource = parseOrThrow(nameSchema, name, "name");
     parseOrThrow(callable, routine, "routine");
-    const o = parseOrThrow(withLockOptionsSchema, options, "options");
+    const call = parseOrThrow(withLockOptionsSchema, options, "options");
     this.#assertOpen();
-    const nested = this.#reenter(n, o.reentrant === true);
+    const nested = this.#reenter(resource, call.reentrant === true);
     if (nested !== undefined) return routine(nested);
-    const plan = this.#lockPlan(o);
-    const lock = await this.#acquire(n, plan);
-    const handle = this.#handle(n, lock, plan);
+    const plan = this.#lockPlan(call);
+    const lock = await this.#acquire(resource, plan);
+    const handle = this.#handle(resource, lock, plan);
     try {
-      return await this.#reentrancy.run(this.#lockKey(n), lock, async () => routine(handle));
+      return await this.#reentrancy.run(this.#lockKey(resource), lock, async () => routine(handle));
     } finally {
       await handle[Symbol.asyncDispose]();
     }
@@ -209,13 +214,13 @@ export class LockManager extends EventEmitter<LockManagerEvents> {
    * taken. Release it with unlock(name). False at once when this manager already holds it.
    */
   async tryLock(name: string, options: TryLockOptions = {}): Promise<boolean> {
-    const n = parseOrThrow(nameSchema, name, "name");
-    const o = parseOrThrow(tryLockOptionsSchema, options, "options");
+    const resource = parseOrThrow(nameSchema, name, "name");
+    const call = parseOrThrow(tryLockOptionsSchema, options, "options");
     this.#assertOpen();
-    if (this.#byName.get(n)?.hasLock() === true) return false;
-    const plan = this.#lockPlan(o);
+    if (this.#byName.get(resource)?.hasLock() === true) return false;
+    const plan = this.#lockPlan(call);
     try {
-      this.#byName.set(n, this.#handle(n, await this.#acquire(n, plan), plan));
+      this.#byName.set(resource, this.#handle(resource, await this.#acquire(resource, plan), plan));
       return true;
     } catch (error) {
       if (error instanceof LockAcquisitionError) return false;
@@ -228,10 +233,10 @@ export class LockManager extends EventEmitter<LockManagerEvents> {
    * @throws LockExpiredError or LockOwnershipError when it was lost before the release.
    */
   async unlock(name: string): Promise<boolean> {
-    const n = parseOrThrow(nameSchema, name, "name");
-    const handle = this.#byName.get(n);
+    const resource = parseOrThrow(nameSchema, name, "name");
+    const handle = this.#byName.get(resource);
     if (handle === undefined) return false;
-    this.#byName.delete(n);
+    this.#byName.delete(resource);
     await handle.release();
     return true;
   }
@@ -285,8 +290,8 @@ export class LockManager extends EventEmitter<LockManagerEvents> {
 
   /** Who holds the lock `name`, read from the nodes; null when no quorum holds it. */
   async getLockInfo(name: string): Promise<LockInfo | null> {
-    const n = parseOrThrow(nameSchema, name, "name");
-    return this.#info.read(n, this.#lockKey(n), this.quorum);
+    const resource = parseOrThrow(nameSchema, name, "name");
+    return this.#info.read(resource, this.#lockKey(resource), this.quorum);
   }
 
   /** Exact counters since the manager was created, wait percentiles, and each node's state. */
@@ -322,7 +327,7 @@ export class LockManager extends EventEmitter<LockManagerEvents> {
     await this.#cache.drain();
     const held = [...this.#byName.values()];
     this.#byName.clear();
-    await Promise.all(held.map((h) => h.release().catch(() => undefined)));
+    await Promise.all(held.map((handle) => handle.release().catch(() => undefined)));
     await Promise.all([this.redlock.quit(), this.#cache.close()]);
   }
 
@@ -336,7 +341,7 @@ export class LockManager extends EventEmitter<LockManagerEvents> {
     return this.options.lockPrefix + name;
   }
 
-  #lockPlan(o: {
+  #lockPlan(call: {
     ttl?: number | undefined;
     timeout?: number | undefined;
     retryDelay?: number | undefined;
@@ -347,16 +352,16 @@ export class LockManager extends EventEmitter<LockManagerEvents> {
     maxHoldTime?: number | undefined;
     fencing?: boolean | undefined;
   }): LockPlan {
-    const d = this.options;
+    const defaults = this.options;
     const plan = {
-      ttl: o.ttl ?? d.defaultTtl,
-      timeout: o.timeout ?? d.defaultTimeout,
-      retryDelay: o.retryDelay ?? d.retryDelay,
-      retryCount: o.maxRetries,
-      signal: o.signal,
-      autoExtend: o.autoExtend === true,
-      caps: { maxExtensions: o.maxExtensions, maxHoldTime: o.maxHoldTime },
-      fencing: o.fencing ?? d.fencing,
+      ttl: call.ttl ?? defaults.defaultTtl,
+      timeout: call.timeout ?? defaults.defaultTimeout,
+      retryDelay: call.retryDelay ?? defaults.retryDelay,
+      retryCount: call.maxRetries,
+      signal: call.signal,
+      autoExtend: call.autoExtend === true,
+      caps: { maxExtensions: call.maxExtensions, maxHoldTime: call.maxHoldTime },
+      fencing: call.fencing ?? defaults.fencing,
     };
     // A contradiction, checked once defaults are in: no retry could happen before the timeout.
     if (plan.timeout > 0 && plan.retryDelay >= plan.timeout) {

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { type CacheStore, isCacheStore } from "../cache/store.js";
 import type { Serializer } from "../cache/serializer.js";
-import type { NodeInput } from "../client/nodes.js";
+import type { NodeInput } from "../client/node-inputs.js";
 import { type RedlockOptions, redlockOptionsSchema } from "../redlock/options.js";
 import {
   abortSignal,

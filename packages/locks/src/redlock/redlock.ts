@@ -1,6 +1,6 @@
 import { EventEmitter } from "node:events";
 import type { RedisAdapter } from "../client/adapter.js";
-import { createNodes, type NodeInput } from "../client/nodes.js";
+import { createNodes, type NodeInput } from "../client/node-inputs.js";
 import { type NodeStatusListener, RedisNode, type RestartWatch } from "../client/redis-node.js";
 import { LockConfigError, type LockError, LockHoldLimitError } from "../errors/index.js";
 import { isWellFormedName, ttlMilliseconds } from "../options/fields.js";

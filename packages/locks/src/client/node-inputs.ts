@@ -1,6 +1,6 @@
 import { type ConfigIssue, LockConfigError } from "../errors/index.js";
 import type { PubSubConnection, RedisAdapter } from "./adapter.js";
-import { adaptOtherClient, isOtherClient, type OtherClient } from "./clients.js";
+import { adaptOtherClient, isOtherClient, type OtherClient } from "./other-clients.js";
 import {
   adaptNodeRedisClient,
   type ClientOptions,

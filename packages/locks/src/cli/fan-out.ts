@@ -1,5 +1,5 @@
 import type { RedisAdapter } from "../client/adapter.js";
-import { createNodes } from "../client/nodes.js";
+import { createNodes } from "../client/node-inputs.js";
 import { withTimeout } from "../client/timeout.js";
 import { quorumOf } from "../redlock/validity.js";
 
