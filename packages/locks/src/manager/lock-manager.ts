@@ -36,6 +36,12 @@ import {
   withLockOptionsSchema,
 } from "./options.js";
 import { Reentrancy } from "./reentrancy.js";
+import {
+  type RunOnceOptions,
+  type RunOnceResult,
+  type RunOnceRoutine,
+  runOncePerFire,
+} from "./run-once.js";
 import { type ManagerStatistics, Statistics } from "./statistics.js";
 
 /** Events of a {@link LockManager}. Payloads never contain credentials. */
@@ -245,6 +251,27 @@ export class LockManager extends EventEmitter<LockManagerEvents> {
     this.#byName.delete(n);
     await handle.release();
     return true;
+  }
+
+  /**
+   * Runs `routine` for one fire of the scheduled `job` on one process of the fleet: the fire's
+   * slot is `at` (default now) rounded to `slot` ms; other processes skip it at once, also when
+   * they fire after the run ended. See {@link runOncePerFire}.
+   */
+  runOnce<T>(
+    job: string,
+    routine: RunOnceRoutine<T>,
+    options: RunOnceOptions = {},
+  ): Promise<RunOnceResult<T>> {
+    return runOncePerFire(
+      this,
+      () => {
+        this.#assertOpen();
+      },
+      job,
+      routine,
+      options,
+    );
   }
 
   /**
