@@ -254,9 +254,13 @@ export class LockManager extends EventEmitter<LockManagerEvents> {
   }
 
   /**
-   * Runs `routine` for one fire of the scheduled `job` on one process of the fleet: the fire's
-   * slot is `at` (default now) rounded to `slot` ms; other processes skip it at once, also when
-   * they fire after the run ended. See {@link runOncePerFire}.
+   * Runs `routine` for one fire of the scheduled `job` on one process of the fleet: the one that
+   * takes the lock `job@<slot>`, the slot being `at` (default now) rounded to the nearest
+   * multiple of `slot` ms; the others skip it at once. The lock is extended while the routine
+   * runs, then kept `keepDone` ms as the slot's done-marker, so that a process firing late skips
+   * too. The routine's error is thrown after the slot is marked done.
+   * @throws LockConfigError for bad arguments; LockAcquisitionError when the nodes could not say
+   *   whether another process has the fire (the fire did not run here).
    */
   runOnce<T>(
     job: string,

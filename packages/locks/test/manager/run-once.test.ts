@@ -1,3 +1,5 @@
+import { Cron } from "croner";
+import nodeCron from "node-cron";
 import { describe, expect, test } from "vitest";
 import {
   bindLockManager,
@@ -192,6 +194,38 @@ describe("runOnce", () => {
     expect(error).toBeInstanceOf(LockAcquisitionError);
     expect((error as LockAcquisitionError).reason).toBe("unavailable");
     expect(runs).toBe(0);
+  });
+});
+
+describe("with schedulers", () => {
+  test("croner and node-cron firing the same job every second: each fire runs once", async () => {
+    const [a, b] = [env.manager(), env.manager()];
+    const ran: string[] = [];
+    const attempts = { croner: 0, nodeCron: 0 };
+    const work = async (ctx: { slot: Date }) => {
+      ran.push(ctx.slot.toISOString());
+      await new Promise((r) => setTimeout(r, 30));
+    };
+    const croner = new Cron("* * * * * *", async (self: Cron) => {
+      attempts.croner++;
+      await a.runOnce("cron-job", work, { at: self.currentRun() ?? Date.now() });
+    });
+    const task = nodeCron.schedule("* * * * * *", async (ctx) => {
+      attempts.nodeCron++;
+      await b.runOnce("cron-job", work, { at: ctx.date });
+    });
+    try {
+      await waitFor(() => ran.length >= 4 && attempts.croner >= 4 && attempts.nodeCron >= 4, {
+        timeoutMs: 15_000,
+      });
+    } finally {
+      croner.stop();
+      await task.destroy();
+    }
+    const seconds = ran.map((iso) => Date.parse(iso)).sort((x, y) => x - y);
+    expect(new Set(seconds).size).toBe(seconds.length);
+    const first = seconds[0] ?? 0;
+    expect(seconds).toEqual(seconds.map((_, i) => first + i * 1_000));
   });
 });
 
