@@ -101,6 +101,24 @@ describe("QuorumLocksModule", () => {
     );
   });
 
+  test("a provider's onModuleInit can already call its decorated methods", async () => {
+    const seen: string[] = [];
+    @Injectable()
+    class Warmup {
+      @distributedLock("warmup")
+      warm(): Promise<void> {
+        seen.push("warmed");
+        return Promise.resolve();
+      }
+      async onModuleInit(): Promise<void> {
+        await this.warm();
+      }
+    }
+    const { manager } = await boot("w", { providers: [Warmup] });
+    expect(seen).toEqual(["warmed"]);
+    expect(manager.getStatistics().locks.acquisitions).toBe(1);
+  });
+
   test("closing the application closes the manager", async () => {
     const { ref, manager } = await boot("a");
     apps.splice(apps.indexOf(ref), 1);

@@ -128,6 +128,32 @@ describe("runOnce", () => {
     expect((await b.runOnce("long", () => "again", { at: FIRE, ttl: 300 })).ran).toBe(false);
   });
 
+  test("a lock lost during the run aborts the routine's signal, and the result says the slot is not marked done", async () => {
+    const m = env.manager();
+    const lost: string[] = [];
+    m.on("lost", (name) => {
+      lost.push(name);
+    });
+    const key = "lock:lossy@2026-01-01T12:00:05.000Z";
+    const result = await m.runOnce(
+      "lossy",
+      async ({ signal, name }) => {
+        // Another owner's key on every node: the next extension fails.
+        await env.nodes.hold(key, "someone-else", 10_000, [0, 1, 2]);
+        await new Promise((resolve) => {
+          signal.addEventListener("abort", resolve);
+        });
+        return name;
+      },
+      { at: FIRE, ttl: 300 },
+    );
+    expect(result).toMatchObject({ ran: true, value: "lossy@2026-01-01T12:00:05.000Z" });
+    expect(result.ran && result.markedDone).toBe(false);
+    expect(lost).toEqual(["lossy@2026-01-01T12:00:05.000Z"]);
+    // The other owner's keys were left alone.
+    expect(await env.nodes.values(key)).toEqual(["someone-else", "someone-else", "someone-else"]);
+  });
+
   test("the routine's error is thrown where it ran, and the fire is not run again elsewhere", async () => {
     const [a, b] = [env.manager(), env.manager()];
     await expect(
