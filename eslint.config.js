@@ -30,6 +30,8 @@ export default tseslint.config(
         "error",
         { allowInterfaces: "with-single-extends" },
       ],
+      // Nest modules are empty classes that carry their metadata in a decorator.
+      "@typescript-eslint/no-extraneous-class": ["error", { allowWithDecorator: true }],
       "@typescript-eslint/no-unused-vars": [
         "error",
         { argsIgnorePattern: "^_", varsIgnorePattern: "^_" },

@@ -1,7 +1,9 @@
 // `pnpm demo`: a short run of every example against five local Redis nodes (or REDLOCK_NODES).
 import { withNodes } from "./nodes.js";
+import { nestjs } from "./nestjs/main.js";
 import { perUserDecorator } from "./per-user-decorator/main.js";
 import { prometheus } from "./prometheus/main.js";
+import { scheduledJobs } from "./scheduled-jobs/main.js";
 import { sharedFile } from "./shared-file/main.js";
 import { stampede } from "./stampede/main.js";
 import { watchdog } from "./watchdog/main.js";
@@ -14,6 +16,8 @@ const ok = await withNodes(async (urls) => {
     await perUserDecorator(urls),
     await stampede(urls, 4, 100),
     await prometheus(urls),
+    await scheduledJobs(urls, 3, 3),
+    await nestjs(urls, 2_000),
   ];
   return results.every(Boolean);
 });

@@ -19,6 +19,24 @@ const luaWithoutComments: NonNullable<Options["esbuildPlugins"]>[number] = {
   },
 };
 
+/**
+ * `quorum-locks/nestjs` uses the package's main entry, not a copy of it: its LockManager must be
+ * the class applications import (it is their injection token), and the decorators it binds must
+ * read the same bindings. Its import of `../index.js` stays an import of the built main entry.
+ */
+function mainEntryOutside(format: "esm" | "cjs"): NonNullable<Options["esbuildPlugins"]>[number] {
+  return {
+    name: "main-entry-outside",
+    setup(build) {
+      build.onResolve({ filter: /^\.\.\/index\.js$/ }, ({ importer }) =>
+        /[\\/]src[\\/]nestjs[\\/]/.test(importer)
+          ? { path: format === "esm" ? "./index.js" : "./index.cjs", external: true }
+          : undefined,
+      );
+    },
+  };
+}
+
 const common = {
   sourcemap: true,
   target: "node20",
@@ -29,8 +47,9 @@ const common = {
 // Two builds run side by side: the library, and the `quorum-locks` command (ESM only, its
 // shebang kept by tsup, which also makes it executable). The build script empties dist/ first:
 // the builds run side by side, so none of them may clean it.
-// `quorum-locks/otel` is its own entry: only its users load @opentelemetry/api.
-const entry = { index: "src/index.ts", otel: "src/otel/index.ts" };
+// `quorum-locks/otel` and `quorum-locks/nestjs` are entries of their own: only their users load
+// @opentelemetry/api or Nest.
+const entry = { index: "src/index.ts", otel: "src/otel/index.ts", nestjs: "src/nestjs/index.ts" };
 
 // p-retry (and its own dependency) are ESM only. Required from CommonJS they would go through
 // Node's require(esm), which is missing before Node 20.19 and, where present, hands esbuild's
@@ -45,6 +64,7 @@ export default defineConfig([
     format: ["esm"],
     dts: true,
     clean: false,
+    esbuildPlugins: [luaWithoutComments, mainEntryOutside("esm")],
   },
   {
     ...common,
@@ -53,6 +73,7 @@ export default defineConfig([
     dts: true,
     clean: false,
     noExternal: esmOnlyDependencies,
+    esbuildPlugins: [luaWithoutComments, mainEntryOutside("cjs")],
   },
   {
     ...common,

@@ -63,7 +63,9 @@ export {
   cacheStampedeProtect,
   distributedLock,
   type ManagerChoice,
+  oncePerFire,
 } from "./decorators/decorators.js";
+export { bindLockManager } from "./decorators/bound-manager.js";
 export type { KeySpec } from "./decorators/key-template.js";
 export type { DualMethodDecorator } from "./decorators/method-decorator.js";
 export { closeLocks, configureLocks, defaultManager, getLock } from "./manager/default-manager.js";
@@ -87,5 +89,12 @@ export {
   type WithLockOptions,
   withLockOptionsSchema,
 } from "./manager/options.js";
+export {
+  type RunOnceContext,
+  type RunOnceOptions,
+  runOnceOptionsSchema,
+  type RunOnceResult,
+  type RunOnceRoutine,
+} from "./manager/run-once.js";
 export type { LockCounters, ManagerStatistics, NodeStatistics } from "./manager/statistics.js";
 export type { WaitSummary } from "./manager/wait-histogram.js";

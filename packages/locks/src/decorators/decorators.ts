@@ -8,7 +8,10 @@ import {
   type WithLockOptions,
   withLockOptionsSchema,
 } from "../manager/options.js";
+import { type RunOnceOptions, runOnceOptionsSchema } from "../manager/run-once.js";
+import { resourceName } from "../options/fields.js";
 import { parseOrThrow } from "../options/parse.js";
+import { boundLockManager } from "./bound-manager.js";
 import { compileKey, type KeySpec } from "./key-template.js";
 import {
   type AsyncMethod,
@@ -16,9 +19,15 @@ import {
   type DualMethodDecorator,
 } from "./method-decorator.js";
 
-/** Which manager a decorator uses: one given, a function returning one (resolved at call time), or the default. */
+/**
+ * Which manager a decorator uses: one given, a function returning one (resolved at call time),
+ * else the one bound to the object (bindLockManager(), the NestJS module), else the default.
+ */
 export interface ManagerChoice {
-  /** The manager to lock with (or a function returning it, read at each call); default: the default manager. */
+  /**
+   * The manager to lock with (or a function returning it, read at each call); default: the one
+   * bound to the object whose method is called, else the default manager.
+   */
   readonly manager?: LockManager | (() => LockManager);
 }
 
@@ -38,9 +47,9 @@ function splitOptions<S extends z.ZodType>(schema: S, options: object, field: st
   parseOrThrow(schema, rest, field);
   return {
     options: rest as z.input<S>,
-    manager: (): LockManager =>
+    manager: (self: unknown): LockManager =>
       manager === undefined
-        ? defaultManager()
+        ? (boundLockManager(self) ?? defaultManager())
         : typeof manager === "function"
           ? manager()
           : manager,
@@ -60,7 +69,7 @@ export function distributedLock<Args extends unknown[] = never[]>(
   return dualMethodDecorator<Args>("distributedLock", (original: AsyncMethod, name: string) => {
     const keyOf = compileKey(key as KeySpec<never[]>, original.length, name);
     return function (this: unknown, ...args: never[]) {
-      return manager().withLock(keyOf(args), () => original.apply(this, args), lockOptions);
+      return manager(this).withLock(keyOf(args), () => original.apply(this, args), lockOptions);
     };
   });
 }
@@ -81,8 +90,34 @@ export function cacheStampedeProtect<Args extends unknown[] = never[]>(
       const keyOf = compileKey(key as KeySpec<never[]>, original.length, name);
       return function (this: unknown, ...args: never[]) {
         const fetcher: Fetcher<unknown> = () => original.apply(this, args);
-        return manager().protectCacheStampede(keyOf(args), fetcher, cacheOptions);
+        return manager(this).protectCacheStampede(keyOf(args), fetcher, cacheOptions);
       };
     },
   );
+}
+
+/**
+ * Makes each fire of a scheduled method (a `@Cron()` handler, a croner or node-cron callback
+ * method) run on one process of the fleet, like LockManager.runOnce(): the fire's slot is the
+ * time of the call rounded to `slot` ms (default 1 000), and the processes that do not win it
+ * skip at once. The method resolves with its value where it ran, with undefined where it was
+ * skipped. `at` cannot be given: a decorated method learns its fire time at the call.
+ */
+export function oncePerFire<Args extends unknown[] = never[]>(
+  job: string,
+  options: Omit<RunOnceOptions, "at"> & ManagerChoice = {},
+): DualMethodDecorator<Args> {
+  const { options: runOptions, manager } = splitOptions(
+    runOnceOptionsSchema.omit({ at: true }),
+    options,
+    "options",
+  );
+  // Checked now, so that a bad job name fails when the class is defined.
+  parseOrThrow(resourceName(), job, "job");
+  return dualMethodDecorator<Args>("oncePerFire", (original: AsyncMethod) => {
+    return async function (this: unknown, ...args: never[]) {
+      const result = await manager(this).runOnce(job, () => original.apply(this, args), runOptions);
+      return result.ran ? result.value : undefined;
+    };
+  });
 }

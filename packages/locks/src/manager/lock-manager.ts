@@ -33,6 +33,12 @@ import {
   withLockOptionsSchema,
 } from "./options.js";
 import { Reentrancy } from "./reentrancy.js";
+import {
+  type RunOnceOptions,
+  type RunOnceResult,
+  type RunOnceRoutine,
+  runOncePerFire,
+} from "./run-once.js";
 import { type ManagerStatistics, Statistics } from "./statistics.js";
 
 /** Events of a {@link LockManager}. Payloads never contain credentials. */
@@ -239,6 +245,31 @@ export class LockManager extends EventEmitter<LockManagerEvents> {
     this.#byName.delete(resource);
     await handle.release();
     return true;
+  }
+
+  /**
+   * Runs `routine` for one fire of the scheduled `job` on one process of the fleet: the one that
+   * takes the lock `job@<slot>`, the slot being `at` (default now) rounded to the nearest
+   * multiple of `slot` ms; the others skip it at once. The lock is extended while the routine
+   * runs, then kept `keepDone` ms as the slot's done-marker, so that a process firing late skips
+   * too. The routine's error is thrown after the slot is marked done.
+   * @throws LockConfigError for bad arguments; LockAcquisitionError when the nodes could not say
+   *   whether another process has the fire (the fire did not run here).
+   */
+  runOnce<T>(
+    job: string,
+    routine: RunOnceRoutine<T>,
+    options: RunOnceOptions = {},
+  ): Promise<RunOnceResult<T>> {
+    return runOncePerFire(
+      this,
+      () => {
+        this.#assertOpen();
+      },
+      job,
+      routine,
+      options,
+    );
   }
 
   /**

@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -30,6 +30,14 @@ function run(binary: string, script: string, args: readonly string[]) {
   });
 }
 
+/** Whether `binary` can require() an ES module (Node 20.19, 22.12 and later). */
+function requiresEsm(binary: string): boolean {
+  const { stdout } = spawnSync(binary, ["-p", "process.features.require_module === true"], {
+    encoding: "utf8",
+  });
+  return stdout.trim() === "true";
+}
+
 // The package as users load it: its built files, by its own name, in a process of their own.
 describe.each(runtimes)("the built package under %s", (binary) => {
   const env = useNodes(3);
@@ -53,6 +61,31 @@ describe.each(runtimes)("the built package under %s", (binary) => {
       });
       // The waiter was refused while the holder had the lock, then retried.
       expect(report["acquireAttempts"]).toBeGreaterThanOrEqual(2);
+    },
+  );
+
+  it.each(["nestjs-smoke.cjs", "nestjs-smoke.mjs"])(
+    "%s: quorum-locks/nestjs boots a Nest application on the main entry's LockManager",
+    async (script) => {
+      expect(existsSync(join(dist, "nestjs.cjs")), "run `pnpm build` first").toBe(true);
+      const result = await run(binary, script, env.nodes.urls);
+      if (script.endsWith(".cjs") && !requiresEsm(binary)) {
+        // Nest 12 ships ES modules only: from CommonJS it loads through require(esm), which
+        // older Node lacks (the README says so). The failure is Node's own, and says it.
+        expect(result.code).not.toBe(0);
+        expect(result.stderr).toContain("ERR_REQUIRE_ESM");
+        return;
+      }
+      expect(result.stderr).toBe("");
+      expect(result.code).toBe(0);
+      expect(JSON.parse(result.stdout.trim())).toEqual({
+        format: script.endsWith(".cjs") ? "cjs" : "esm",
+        sameClass: true,
+        redlock: true,
+        result: 42,
+        acquisitions: 1,
+        closed: true,
+      });
     },
   );
 });
