@@ -59,6 +59,8 @@ export class FakeNode implements RedisAdapter {
     return new FakeServer({
       now: this.#now,
       publish: (channel, message) => this.#publish(channel, message),
+      subscriptions: () =>
+        new Map([...this.#channels].map(([c, listeners]) => [c, listeners.size])),
     });
   }
 
@@ -196,7 +198,7 @@ function plain(reply: Reply): unknown {
 /** What {@link createFakeRedis} makes. */
 export interface FakeRedis {
   /** The fake servers, as Redlock nodes: `new Redlock(fake.nodes)`. */
-  readonly nodes: readonly FakeNode[];
+  readonly nodes: FakeNode[];
   /** The first node, for a single-node setup: `new Redlock([fake.node])`. */
   readonly node: FakeNode;
   /** The fake servers' time, in epoch ms. */

@@ -732,8 +732,10 @@ function index(object: LuaValue, key: LuaValue, stringLibrary: LuaValue): LuaVal
   throw new LuaError(`attempt to index a ${luaType(object)} value`);
 }
 
-export function call(fn: LuaValue, args: LuaValue[], what = "value"): LuaValue[] {
-  if (typeof fn !== "function") throw new LuaError(`attempt to call a ${luaType(fn)} ${what}`);
+export function call(fn: LuaValue, args: LuaValue[], what = ""): LuaValue[] {
+  if (typeof fn !== "function") {
+    throw new LuaError(`attempt to call a ${luaType(fn)} value${what === "" ? "" : ` ${what}`}`);
+  }
   return fn(args);
 }
 
@@ -742,7 +744,7 @@ function describe(e: Expr): string {
   if (e.k === "index" && e.key.k === "const" && typeof e.key.value === "string") {
     return `(field '${e.key.value}')`;
   }
-  return "value";
+  return "";
 }
 
 function evalMulti(e: Expr, scope: Scope): LuaValue[] {
@@ -929,7 +931,7 @@ function exec(s: Stat, scope: Scope): Flow {
       const [fn, state, first] = evalList(s.values, scope);
       let control = first;
       for (;;) {
-        const values = call(fn, [state, control], "iterator");
+        const values = call(fn, [state, control], "(for iterator)");
         if (values[0] === undefined) break;
         control = values[0];
         const inner = new Scope(scope, scope.globals);

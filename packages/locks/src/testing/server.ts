@@ -94,6 +94,8 @@ export interface ServerHost {
   now(): number;
   /** Delivers a message to the node's subscribers; returns how many will hear it. */
   publish(channel: string, message: string): number;
+  /** How many subscribers each channel has (channels with none left out). */
+  subscriptions(): ReadonlyMap<string, number>;
 }
 
 export class FakeServer {
@@ -412,6 +414,17 @@ export class FakeServer {
       case "PUBLISH":
         arity(name, args, 3);
         return this.#host.publish(key, args[2] ?? "");
+      case "PUBSUB": {
+        const sub = key.toUpperCase();
+        const subscriptions = this.#host.subscriptions();
+        if (sub === "CHANNELS") {
+          const pattern = glob(args[2] ?? "*");
+          return [...subscriptions.keys()].filter((c) => pattern.test(c));
+        }
+        if (sub === "NUMSUB") return args.slice(2).flatMap((c) => [c, subscriptions.get(c) ?? 0]);
+        if (sub === "NUMPAT") return 0;
+        throw new ReplyError(`ERR unknown subcommand '${key}'`);
+      }
       case "KEYS": {
         arity(name, args, 2);
         const pattern = glob(key);
