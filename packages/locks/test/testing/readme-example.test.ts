@@ -1,6 +1,7 @@
 // The README's example ("Testing your code: quorum-locks/testing"), as it stands there but for
 // the imports (the sources instead of the package's name), and two of its claims checked.
 import { expect, test, vi } from "vitest";
+import { readFileSync } from "node:fs";
 import { LockAcquisitionError, LockManager, Redlock } from "../../src/index.js";
 import { createFakeRedis } from "../../src/testing/index.js";
 
@@ -28,7 +29,8 @@ test("the code under test gets a LockManager over the fake", async () => {
   const fake = createFakeRedis();
   const manager = new LockManager({ redisNodes: fake.nodes });
   let fetches = 0;
-  const load = () => manager.protectCacheStampede("prices", async () => ++fetches, { ttl: 60_000 });
+  const load = () =>
+    manager.protectCacheStampede("prices", () => Promise.resolve(++fetches), { ttl: 60_000 });
 
   expect(await Promise.all([load(), load(), load()])).toEqual([1, 1, 1]); // one fetch for all
   fake.advance(60_000); // stale now: the next call fetches again
@@ -60,4 +62,26 @@ test("no replicas behind the fake: a lock asking for minReplicas is refused", as
   await expect(redlock.acquire("replicated", 5_000)).rejects.toBeInstanceOf(LockAcquisitionError);
   expect(await fake.node.command("GET", "replicated")).toBeNull();
   await redlock.quit();
+});
+
+test("this file holds the README's example as it stands there", () => {
+  const readme = readFileSync(new URL("../../../../README.md", import.meta.url), "utf8");
+  const first = "// orders.test.ts (vitest; any test runner works the same)\n";
+  const start = readme.indexOf(first) + first.length;
+  const example = readme
+    .slice(start, readme.indexOf("```", start))
+    .replace('from "quorum-locks";', 'from "../../src/index.js";')
+    .replace('from "quorum-locks/testing";', 'from "../../src/testing/index.js";')
+    .replace(
+      'import { expect, test } from "vitest";',
+      'import { expect, test, vi } from "vitest";',
+    );
+  const own = readFileSync(new URL(import.meta.url), "utf8");
+  expect(start).toBeGreaterThan(first.length);
+  expect(own).toContain(
+    example.replace(
+      'from "vitest";\n',
+      'from "vitest";\nimport { readFileSync } from "node:fs";\n',
+    ),
+  );
 });
