@@ -56,7 +56,7 @@ export interface BehaviourEnvironment {
   redlock(options?: RedlockOptions, inputs?: readonly NodeInput[]): Redlock;
 }
 
-/** The core behaviours every client library must show, against three real nodes. */
+/** The core behaviours every client library must show, against three nodes (real servers unless the kind brings its own). */
 export function describeBehaviour(kind: ClientKind): void {
   describe(`${kind.name}: core behaviours`, () => {
     const env: BehaviourEnvironment = kind.useEnvironment?.() ?? useNodes(3);
