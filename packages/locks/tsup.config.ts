@@ -48,8 +48,15 @@ const common = {
 // shebang kept by tsup, which also makes it executable). The build script empties dist/ first:
 // the builds run side by side, so none of them may clean it.
 // `quorum-locks/otel` and `quorum-locks/nestjs` are entries of their own: only their users load
-// @opentelemetry/api or Nest.
-const entry = { index: "src/index.ts", otel: "src/otel/index.ts", nestjs: "src/nestjs/index.ts" };
+// @opentelemetry/api or Nest. `quorum-locks/testing` (the in-memory fake Redis, with its Lua
+// interpreter) is another: it imports nothing of the library at run time, so the main bundle
+// carries none of it.
+const entry = {
+  index: "src/index.ts",
+  otel: "src/otel/index.ts",
+  nestjs: "src/nestjs/index.ts",
+  testing: "src/testing/index.ts",
+};
 
 // p-retry (and its own dependency) are ESM only. Required from CommonJS they would go through
 // Node's require(esm), which is missing before Node 20.19 and, where present, hands esbuild's

@@ -1,5 +1,10 @@
 import { afterEach, describe, expect, test } from "vitest";
-import { LockAcquisitionError, type NodeInput } from "../../src/index.js";
+import {
+  LockAcquisitionError,
+  type NodeInput,
+  type Redlock,
+  type RedlockOptions,
+} from "../../src/index.js";
 import { useNodes, waitFor } from "../fixtures/vitest.js";
 
 /** A client of one library, connected to one node, as a caller would create it. */
@@ -20,12 +25,41 @@ export interface ClientKind {
   connect(url: string): Promise<CallerClient>;
   /** Whether a waiter hears releases through pub/sub (else it polls). Default true. */
   readonly notifies?: boolean;
+  /**
+   * The three nodes the behaviours run against, set up for the test file. Default: three real
+   * Redis servers (useNodes(3)); the in-memory fake of quorum-locks/testing brings its own.
+   */
+  readonly useEnvironment?: () => BehaviourEnvironment;
 }
 
-/** The core behaviours every client library must show, against three real nodes. */
+/** What the behaviours do with the nodes themselves: look at their data, pause, kill, restart. */
+export interface BehaviourNodes {
+  readonly urls: readonly string[];
+  settle(key: string, expected: readonly (string | null)[]): Promise<void>;
+  inspect(i: number): Promise<{
+    get(key: string): Promise<string | null>;
+    pTTL(key: string): Promise<number>;
+  }>;
+  keys(pattern?: string): Promise<string[][]>;
+  values(key: string): Promise<(string | null)[]>;
+  server(i: number): {
+    pause(): Promise<void>;
+    resume(): Promise<void>;
+    kill(): Promise<void>;
+    restart(): Promise<void>;
+  };
+}
+
+/** The nodes, and Redlocks over them that are quit after each test. */
+export interface BehaviourEnvironment {
+  readonly nodes: BehaviourNodes;
+  redlock(options?: RedlockOptions, inputs?: readonly NodeInput[]): Redlock;
+}
+
+/** The core behaviours every client library must show, against three nodes (real servers unless the kind brings its own). */
 export function describeBehaviour(kind: ClientKind): void {
   describe(`${kind.name}: core behaviours`, () => {
-    const env = useNodes(3);
+    const env: BehaviourEnvironment = kind.useEnvironment?.() ?? useNodes(3);
     const clients: CallerClient[] = [];
     afterEach(async () => {
       await Promise.all(clients.splice(0).map((c) => c.close()));
@@ -35,7 +69,7 @@ export function describeBehaviour(kind: ClientKind): void {
       clients.push(...made);
       return made;
     };
-    const redlockOver = async (options: Parameters<typeof env.redlock>[0] = {}) => {
+    const redlockOver = async (options: RedlockOptions = {}) => {
       const made = await connectAll();
       return {
         made,

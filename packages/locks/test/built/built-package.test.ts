@@ -89,3 +89,22 @@ describe.each(runtimes)("the built package under %s", (binary) => {
     },
   );
 });
+
+// quorum-locks/testing needs no server: its own entry, built as ESM and CommonJS.
+describe.each(runtimes)("the built testing entry under %s", (binary) => {
+  it.each(["testing-smoke.cjs", "testing-smoke.mjs"])(
+    "%s: a lock on the fake, refused while held, taken over once the fake clock passes its ttl",
+    async (script) => {
+      expect(existsSync(join(dist, "testing.cjs")), "run `pnpm build` first").toBe(true);
+      const result = await run(binary, script, []);
+      expect(result.stderr).toBe("");
+      expect(result.code).toBe(0);
+      expect(JSON.parse(result.stdout.trim())).toEqual({
+        format: script.endsWith(".cjs") ? "cjs" : "esm",
+        refused: true,
+        heldAfterTtl: false,
+        takenOver: true,
+      });
+    },
+  );
+});
