@@ -94,6 +94,35 @@ describe.each(runtimes)("the built package under $kind $version", (rt) => {
     },
   );
 
+  it("dual.cjs: both builds in one process share error brands, codes and the default manager", async () => {
+    const result = await run(rt, join(here, "dual.cjs"), env.nodes.urls);
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout.trim())).toEqual({
+      copies: 2,
+      config: {
+        code: "QUORUM_LOCKS_CONFIG",
+        isEsmConfig: true,
+        isEsmLockError: true,
+        isEsmAcquisition: false,
+        isQuorumLocksError: true,
+      },
+      timeout: {
+        code: "QUORUM_LOCKS_TIMEOUT",
+        isCjsTimeout: true,
+        isCjsAcquisition: true,
+        isCjsLockError: true,
+        isCjsError: true,
+        isCjsConfig: false,
+      },
+      parentIsCjsTimeout: false,
+      plainErrorIsCjsLockError: false,
+      sameDefaultManager: true,
+      heldThroughOtherCopy: true,
+      decorated: "ran",
+    });
+  });
+
   // Bun and Deno run TypeScript as it is, decorator syntax included; Node parses none.
   if (rt.kind !== "node") {
     it("smoke-decorators.ts: @distributedLock and @cacheStampedeProtect written as decorators", async () => {
