@@ -13,11 +13,11 @@ import {
 import { resourceName } from "../options/fields.js";
 import { isMemoized, parseOrThrow } from "../options/parse.js";
 import type { Lock } from "../redlock/lock.js";
-import { Redlock } from "../redlock/redlock.js";
+import { nodesOf, Redlock } from "../redlock/redlock.js";
 import { Watchdog, type WatchdogCaps } from "../redlock/watchdog.js";
 import { createCacheStore } from "./cache-store.js";
 import { checkHealth, type HealthReport } from "./health.js";
-import { type HandleHooks, LockHandle } from "./lock-handle.js";
+import { createHandle, type HandleHooks, type LockHandle } from "./lock-handle.js";
 import { type LockInfo, LockInfoRecorder } from "./lock-info.js";
 import {
   type CacheOptions,
@@ -114,7 +114,7 @@ export class LockManager extends EventEmitter<LockManagerEvents> {
     });
     this.#store = store;
     this.#ownsStore = owned;
-    const nodes = this.redlock.internalNodes;
+    const nodes = nodesOf(this.redlock);
     this.#info = new LockInfoRecorder(nodes, o.infoPrefix, o.commandTimeout, o.recordLockInfo);
     this.#hooks = {
       extended: (handle, lock, ttl) => {
@@ -184,7 +184,7 @@ export class LockManager extends EventEmitter<LockManagerEvents> {
       if (o.returnStale !== true || !(error instanceof LockAcquisitionError)) throw error;
       const stale = await this.#stampede.peek(this.#cacheKey(n), o.staleTtl);
       if (stale !== undefined) this.#stats.cache.staleServed++;
-      return new LockHandle(n, { kind: "none", stale }, this.#hooks);
+      return createHandle(n, { kind: "none", stale }, this.#hooks);
     }
   }
 
@@ -319,7 +319,7 @@ export class LockManager extends EventEmitter<LockManagerEvents> {
       locks: { ...this.#stats.locks },
       cache: { ...this.#stats.cache, inFlight: this.#stampede.inFlight },
       waits: this.#stats.waits.summary(),
-      nodes: this.#stats.nodes(this.redlock.internalNodes),
+      nodes: this.#stats.nodes(nodesOf(this.redlock)),
       quorum: this.quorum,
       defaultTtl: this.options.defaultTtl,
       heldByName: this.#byName.size,
@@ -329,7 +329,7 @@ export class LockManager extends EventEmitter<LockManagerEvents> {
   /** PINGs every node and the cache store; healthy when a quorum of nodes answered. */
   async healthCheck(): Promise<HealthReport> {
     return checkHealth(
-      this.redlock.internalNodes,
+      nodesOf(this.redlock),
       this.quorum,
       this.#store,
       this.options.commandTimeout,
@@ -410,7 +410,7 @@ export class LockManager extends EventEmitter<LockManagerEvents> {
       this.#stats.locks.deadlocks++;
       throw new DeadlockError(name);
     }
-    return new LockHandle(name, { kind: "nested", lock: outer }, this.#hooks);
+    return createHandle(name, { kind: "nested", lock: outer }, this.#hooks);
   }
 
   async #acquire(name: string, plan: LockPlan): Promise<Lock> {
@@ -440,7 +440,7 @@ export class LockManager extends EventEmitter<LockManagerEvents> {
     const watchdog = plan.autoExtend
       ? this.#watchdog(name, lock, plan.ttl, name, plan.caps)
       : undefined;
-    return new LockHandle(name, { kind: "own", lock, watchdog }, this.#hooks);
+    return createHandle(name, { kind: "own", lock, watchdog }, this.#hooks);
   }
 
   /** Extends `lock` before it expires; counts extensions and losses, and keeps its info. */

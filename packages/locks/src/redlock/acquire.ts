@@ -11,7 +11,7 @@ import { RELEASE_CHANNEL_PREFIX } from "./channels.js";
 import type { QuorumContext } from "./context.js";
 import { type AcquireFailure, lockIdOf } from "./events.js";
 import { fairQueueKeys } from "./keys.js";
-import { Lock } from "./lock.js";
+import { createLock, type Lock } from "./lock.js";
 import { pause, ReleaseNotifier } from "./notifier.js";
 import { fairKeys, fencedKeys, largestFence, raiseFence } from "./fencing.js";
 import { readAcquire, readAcquireFenced, readCount } from "./replies.js";
@@ -212,7 +212,7 @@ class Acquisition {
             validity: validUntil - now,
           });
         }
-        return new Lock(
+        return createLock(
           ctx,
           this.#plan.resources,
           this.#token,
