@@ -33,8 +33,13 @@ function runtime(kind: Runtime["kind"], binary: string): Runtime {
     case "deno":
       // npm compatibility: the workspace's node_modules are used as they are; -A grants the
       // network (the Redis nodes), the environment and the file system. No update check: it
-      // would reach beyond this machine.
-      return { kind, version, command: [binary, "run", "-A"], env: { DENO_NO_UPDATE_CHECK: "1" } };
+      // would reach beyond this machine. Deno's own cache stays beside its binary.
+      return {
+        kind,
+        version,
+        command: [binary, "run", "-A"],
+        env: { DENO_NO_UPDATE_CHECK: "1", DENO_DIR: join(dirname(binary), "..", "cache") },
+      };
   }
 }
 
