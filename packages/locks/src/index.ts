@@ -4,16 +4,22 @@ export type { ClientOptions, NodeRedisClient } from "./client/node-redis.js";
 export type { OtherClient } from "./client/other-clients.js";
 export type { IoRedisClient } from "./client/ioredis.js";
 export type { GlideClient } from "./client/glide.js";
-export type { NodeRedisCluster, NodeRedisSentinel } from "./client/node-redis-routed.js";
+export type {
+  NodeRedisCluster,
+  NodeRedisSentinel,
+  RoutedClient,
+} from "./client/node-redis-routed.js";
 export {
   type AcquisitionDetails,
   type ConfigIssue,
   DeadlockError,
   type FailureReason,
+  isQuorumLocksError,
   LockAbortedError,
   LockAcquisitionError,
   LockConfigError,
   LockError,
+  type LockErrorCode,
   LockExpiredError,
   LockExtensionError,
   LockHoldLimitError,

@@ -1,3 +1,4 @@
+import { brand } from "../errors/brand.js";
 import { LockError, LockTimeoutError } from "../errors/index.js";
 
 function quoted(key: string): string {
@@ -6,6 +7,9 @@ function quoted(key: string): string {
 
 /** A fetcher's value cannot be cached: it was `undefined`, or the serializer gave no string. */
 export class CacheValueError extends LockError {
+  static {
+    brand(this, "CacheValueError", "QUORUM_LOCKS_CACHE_VALUE");
+  }
   readonly key: string;
   constructor(key: string, reason: string) {
     super(`The value fetched for ${quoted(key)} cannot be cached: ${reason}`);
@@ -15,6 +19,9 @@ export class CacheValueError extends LockError {
 
 /** The refresh of a key failed in another process while this one waited for its value. */
 export class CacheFetchError extends LockError {
+  static {
+    brand(this, "CacheFetchError", "QUORUM_LOCKS_CACHE_FETCH");
+  }
   readonly key: string;
   constructor(key: string, remoteMessage: string) {
     super(`Refreshing ${quoted(key)} failed in another process: ${remoteMessage}`);
@@ -28,6 +35,9 @@ export class CacheFetchError extends LockError {
  * catches it too; its reason is `held`: the refresh lock was someone else's all along.
  */
 export class CacheTimeoutError extends LockTimeoutError {
+  static {
+    brand(this, "CacheTimeoutError", "QUORUM_LOCKS_CACHE_TIMEOUT");
+  }
   readonly key: string;
   constructor(key: string, timeout: number) {
     super([key], timeout, 0, [], {

@@ -5,7 +5,7 @@ import { hostPort } from "./label.js";
 type Listener = (message: string) => void;
 
 /** What node-redis' cluster and sentinel clients share: they open and subscribe alike. */
-interface RoutedClient {
+export interface RoutedClient {
   /** Whether a connection is open or being opened. */
   readonly isOpen: boolean;
   /** Opens the connections. */

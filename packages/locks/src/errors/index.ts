@@ -3,6 +3,10 @@
  * resources and nodes by host and port, never by credentials.
  */
 
+import { brand, codeOf, isBranded, type LockErrorCode } from "./brand.js";
+
+export type { LockErrorCode } from "./brand.js";
+
 /** What one node answered in a quorum round that did not go our way. */
 export type NodeOutcome =
   /** The node granted the request. */
@@ -100,10 +104,31 @@ export interface AcquisitionDetails {
 
 /** The root of every error thrown by quorum-locks. */
 export class LockError extends Error {
+  static {
+    brand(this, "LockError", "QUORUM_LOCKS_ERROR");
+  }
+  /** What kind of error this is, stable across versions: see the README's Errors table. */
+  readonly code: LockErrorCode;
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = new.target.name;
+    this.code = codeOf(new.target);
   }
+  /**
+   * `instanceof` by brand: true for errors of this class (or a subclass) made by any copy of
+   * the package loaded in the process, its ES module and CommonJS builds alike.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return isBranded(this, value);
+  }
+}
+
+/**
+ * Whether `error` is an error of quorum-locks (from any copy of the package loaded in the
+ * process), and when `code` is given, one with that code.
+ */
+export function isQuorumLocksError(error: unknown, code?: LockErrorCode): error is LockError {
+  return isBranded(LockError, error) && (code === undefined || (error as LockError).code === code);
 }
 
 /** One problem found in options or arguments. */
@@ -116,6 +141,9 @@ export interface ConfigIssue {
 
 /** Options or arguments were invalid; nothing was sent to Redis. */
 export class LockConfigError extends LockError {
+  static {
+    brand(this, "LockConfigError", "QUORUM_LOCKS_CONFIG");
+  }
   readonly issues: readonly ConfigIssue[];
   constructor(issues: readonly ConfigIssue[]) {
     super(
@@ -134,6 +162,9 @@ export class LockConfigError extends LockError {
  * says why in one word, `holderTtl` how long another owner still holds it.
  */
 export class LockAcquisitionError extends LockError {
+  static {
+    brand(this, "LockAcquisitionError", "QUORUM_LOCKS_ACQUISITION");
+  }
   readonly resources: readonly string[];
   readonly attempts: number;
   readonly nodes: readonly NodeOutcome[];
@@ -161,6 +192,9 @@ export class LockAcquisitionError extends LockError {
 
 /** The lock was not had within the caller's `timeout` (ms). */
 export class LockTimeoutError extends LockAcquisitionError {
+  static {
+    brand(this, "LockTimeoutError", "QUORUM_LOCKS_TIMEOUT");
+  }
   readonly timeout: number;
   constructor(
     resources: readonly string[],
@@ -181,6 +215,9 @@ export class LockTimeoutError extends LockAcquisitionError {
 
 /** The caller's AbortSignal ended the wait; `cause` is the signal's reason. */
 export class LockAbortedError extends LockError {
+  static {
+    brand(this, "LockAbortedError", "QUORUM_LOCKS_ABORTED");
+  }
   readonly resources: readonly string[];
   constructor(resources: readonly string[], reason: unknown) {
     super(`Acquiring lock on ${describeResources(resources)} was aborted`, { cause: reason });
@@ -190,6 +227,9 @@ export class LockAbortedError extends LockError {
 
 /** Release could not be confirmed by a quorum of nodes (they errored or timed out). */
 export class LockReleaseError extends LockError {
+  static {
+    brand(this, "LockReleaseError", "QUORUM_LOCKS_RELEASE");
+  }
   readonly resources: readonly string[];
   readonly nodes: readonly NodeOutcome[];
   constructor(resources: readonly string[], nodes: readonly NodeOutcome[]) {
@@ -203,6 +243,9 @@ export class LockReleaseError extends LockError {
 
 /** Extension could not be confirmed by a quorum of nodes; the lock keeps its old expiration. */
 export class LockExtensionError extends LockError {
+  static {
+    brand(this, "LockExtensionError", "QUORUM_LOCKS_EXTENSION");
+  }
   readonly resources: readonly string[];
   readonly nodes: readonly NodeOutcome[];
   constructor(resources: readonly string[], nodes: readonly NodeOutcome[]) {
@@ -216,6 +259,9 @@ export class LockExtensionError extends LockError {
 
 /** The lock's token is no longer on a quorum of nodes: it expired there or another owner took it. */
 export class LockOwnershipError extends LockError {
+  static {
+    brand(this, "LockOwnershipError", "QUORUM_LOCKS_OWNERSHIP");
+  }
   readonly resources: readonly string[];
   readonly nodes: readonly NodeOutcome[];
   constructor(resources: readonly string[], nodes: readonly NodeOutcome[], reason?: string) {
@@ -229,6 +275,9 @@ export class LockOwnershipError extends LockError {
 
 /** The lock's validity ran out before the operation; it can no longer be released or extended. */
 export class LockExpiredError extends LockError {
+  static {
+    brand(this, "LockExpiredError", "QUORUM_LOCKS_EXPIRED");
+  }
   readonly resources: readonly string[];
   /** Epoch ms at which the lock's validity ended. */
   readonly expiredAt: number;
@@ -247,6 +296,9 @@ export class LockExpiredError extends LockError {
  * still held until it expires (at `expiresAt`) or is released.
  */
 export class LockHoldLimitError extends LockError {
+  static {
+    brand(this, "LockHoldLimitError", "QUORUM_LOCKS_HOLD_LIMIT");
+  }
   readonly resources: readonly string[];
   /** Which cap was reached. */
   readonly limit: "maxExtensions" | "maxHoldTime";
@@ -278,6 +330,9 @@ export class LockHoldLimitError extends LockError {
 
 /** The current async context already holds this lock; waiting for it would never end. */
 export class DeadlockError extends LockError {
+  static {
+    brand(this, "DeadlockError", "QUORUM_LOCKS_DEADLOCK");
+  }
   readonly resource: string;
   constructor(resource: string) {
     super(

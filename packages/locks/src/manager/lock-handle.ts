@@ -24,12 +24,24 @@ export type Holding =
 const extraSchema = ttlMilliseconds();
 const notHeld = new LockError("this handle does not hold the lock");
 
+// Set by LockHandle's static block: the constructor stays out of the public surface (its types
+// are internals), yet the manager reaches it.
+let construct: (resource: string, holding: Holding, hooks: HandleHooks) => LockHandle;
+
+/** Makes a handle (LockManager, for each getLock). */
+export function createHandle(resource: string, holding: Holding, hooks: HandleHooks): LockHandle {
+  return construct(resource, holding, hooks);
+}
+
 /**
  * What LockManager.getLock() returns: the lock while it is held, or, with `returnStale`, the
  * last cached value of the name when the lock could not be had. Disposing it (`await using`)
  * releases the lock.
  */
 export class LockHandle implements AsyncDisposable {
+  static {
+    construct = (resource, holding, hooks) => new LockHandle(resource, holding, hooks);
+  }
   /** The lock's name, as given to getLock(). */
   readonly resource: string;
   readonly #holding: Holding;
@@ -38,8 +50,7 @@ export class LockHandle implements AsyncDisposable {
   #expiryTimer: NodeJS.Timeout | undefined;
   #released = false;
 
-  /** @internal Created by LockManager. */
-  constructor(resource: string, holding: Holding, hooks: HandleHooks) {
+  private constructor(resource: string, holding: Holding, hooks: HandleHooks) {
     this.resource = resource;
     this.#holding = holding;
     this.#hooks = hooks;

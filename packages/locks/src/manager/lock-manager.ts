@@ -11,12 +11,12 @@ import {
 import { callable, resourceName } from "../options/fields.js";
 import { parseOrThrow } from "../options/parse.js";
 import type { Lock } from "../redlock/lock.js";
-import { Redlock } from "../redlock/redlock.js";
+import { nodesOf, Redlock } from "../redlock/redlock.js";
 import { Watchdog, type WatchdogCaps } from "../redlock/watchdog.js";
 import { ManagerCache } from "./cache-facet.js";
 import { createCacheStore } from "./cache-store.js";
 import { checkHealth, type HealthReport } from "./health.js";
-import { type HandleHooks, LockHandle } from "./lock-handle.js";
+import { createHandle, type HandleHooks, type LockHandle } from "./lock-handle.js";
 import { type LockInfo, LockInfoRecorder } from "./lock-info.js";
 import {
   type CacheOptions,
@@ -109,7 +109,7 @@ export class LockManager extends EventEmitter<LockManagerEvents> {
     this.redlock.on("nodeError", (node, error) => {
       this.#nodeError(node, error);
     });
-    const nodes = this.redlock.internalNodes;
+    const nodes = nodesOf(this.redlock);
     this.#info = new LockInfoRecorder(
       nodes,
       settings.infoPrefix,
@@ -184,7 +184,7 @@ export class LockManager extends EventEmitter<LockManagerEvents> {
       if (call.returnStale !== true || !(error instanceof LockAcquisitionError)) throw error;
       const stale = await this.#cache.peek(resource, call.staleTtl);
       if (stale !== undefined) this.#stats.cache.staleServed++;
-      return new LockHandle(resource, { kind: "none", stale }, this.#hooks);
+      return createHandle(resource, { kind: "none", stale }, this.#hooks);
     }
   }
 
@@ -331,7 +331,7 @@ export class LockManager extends EventEmitter<LockManagerEvents> {
       locks: { ...this.#stats.locks },
       cache: { ...this.#stats.cache, inFlight: this.#cache.inFlight },
       waits: this.#stats.waits.summary(),
-      nodes: this.#stats.nodes(this.redlock.internalNodes),
+      nodes: this.#stats.nodes(nodesOf(this.redlock)),
       quorum: this.quorum,
       defaultTtl: this.options.defaultTtl,
       heldByName: this.#byName.size,
@@ -341,7 +341,7 @@ export class LockManager extends EventEmitter<LockManagerEvents> {
   /** PINGs every node and the cache store; healthy when a quorum of nodes answered. */
   async healthCheck(): Promise<HealthReport> {
     return checkHealth(
-      this.redlock.internalNodes,
+      nodesOf(this.redlock),
       this.quorum,
       this.#cache.store,
       this.options.commandTimeout,
@@ -415,7 +415,7 @@ export class LockManager extends EventEmitter<LockManagerEvents> {
       this.#stats.locks.deadlocks++;
       throw new DeadlockError(name);
     }
-    return new LockHandle(name, { kind: "nested", lock: outer }, this.#hooks);
+    return createHandle(name, { kind: "nested", lock: outer }, this.#hooks);
   }
 
   async #acquire(name: string, plan: LockPlan): Promise<Lock> {
@@ -445,7 +445,7 @@ export class LockManager extends EventEmitter<LockManagerEvents> {
     const watchdog = plan.autoExtend
       ? this.#watchdog(name, lock, plan.ttl, name, plan.caps)
       : undefined;
-    return new LockHandle(name, { kind: "own", lock, watchdog }, this.#hooks);
+    return createHandle(name, { kind: "own", lock, watchdog }, this.#hooks);
   }
 
   /** Extends `lock` before it expires; counts extensions and losses, and keeps its info. */

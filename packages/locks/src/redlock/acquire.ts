@@ -11,7 +11,7 @@ import type { LockDecoder } from "../scripts/reply.js";
 import { RELEASE_CHANNEL_PREFIX } from "./channels.js";
 import { type AcquireFailure, lockIdOf } from "./events.js";
 import { fairQueueKeys } from "./keys.js";
-import { Lock, type LockContext } from "./lock.js";
+import { createLock, type Lock, type LockContext } from "./lock.js";
 import { pause, ReleaseNotifier } from "./notifier.js";
 import { fenceKeys, largestFence, raiseFence } from "./fencing.js";
 import { mayHold, Round, type RoundOptions } from "./round.js";
@@ -232,7 +232,7 @@ class Acquisition {
             validity: validUntil - now,
           });
         }
-        return new Lock(
+        return createLock(
           ctx,
           this.#plan.resources,
           this.#token,

@@ -25,11 +25,41 @@ export interface LockContext extends QuorumContext {
 
 const durationSchema = ttlMilliseconds();
 
+type LockParts = [
+  ctx: LockContext,
+  resources: readonly string[],
+  value: string,
+  attempts: number,
+  holders: Votes,
+  validUntil: number,
+  minReplicas: number,
+  fencingToken?: bigint,
+];
+
+// Set by Lock's static block: the constructor and the loss stay out of the public surface
+// (their types are internals), yet Redlock.acquire and the watchdog reach them.
+let construct: (...parts: LockParts) => Lock;
+let lose: (lock: Lock, reason: LockError) => void;
+
+/** Makes a held lock (Redlock.acquire, once a quorum granted). */
+export function createLock(...parts: LockParts): Lock {
+  return construct(...parts);
+}
+
+/** Marks `lock` lost (the watchdog, when an extension found it gone); it is never held again. */
+export function markLost(lock: Lock, reason: LockError): void {
+  lose(lock, reason);
+}
+
 /**
  * A lock held on a quorum of nodes. It stays valid until `expiration` unless extended; after
- * that, or after `release()`, it is never reported as held again.
+ * that, or after `release()`, it is never reported as held again. Made by Redlock.acquire().
  */
 export class Lock implements AsyncDisposable {
+  static {
+    construct = (...parts) => new Lock(...parts);
+    lose = (lock, reason) => lock.#lose(reason);
+  }
   /** The locked resource names. */
   readonly resources: readonly string[];
   /** This owner's random token, stored as the value of every resource key. */
@@ -57,16 +87,8 @@ export class Lock implements AsyncDisposable {
   #state: LockState = "held";
   #lostReason: LockError | undefined;
 
-  /** @internal Created by Redlock.acquire. */
-  constructor(
-    ctx: LockContext,
-    resources: readonly string[],
-    value: string,
-    attempts: number,
-    holders: Votes,
-    validUntil: number,
-    minReplicas: number,
-    fencingToken?: bigint,
+  private constructor(
+    ...[ctx, resources, value, attempts, holders, validUntil, minReplicas, fencingToken]: LockParts
   ) {
     this.#ctx = ctx;
     this.resources = resources;
@@ -242,11 +264,6 @@ export class Lock implements AsyncDisposable {
         error instanceof LockError ? error : new LockError(String(error), { cause: error }),
       );
     }
-  }
-
-  /** @internal Marks the lock lost (used by the watchdog); it is never held again. */
-  markLost(reason: LockError): void {
-    this.#lose(reason);
   }
 
   #lose(reason: LockError): LockError {

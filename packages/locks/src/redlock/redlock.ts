@@ -93,6 +93,18 @@ const CLUSTER_WAIT =
 const ignoreLoss = (): void => undefined;
 const NO_OPTIONS: Partial<Record<keyof AcquireOptions, undefined>> = {};
 
+// Set by Redlock's static block: the nodes stay out of the public surface, yet the manager
+// layer reaches them.
+let nodesOfRedlock: (redlock: Redlock) => readonly RedisNode[];
+
+/**
+ * The nodes of `redlock` themselves, in the order given, for the manager layer: lock info and
+ * health checks send plain commands to each node, statistics read their error counts.
+ */
+export function nodesOf(redlock: Redlock): readonly RedisNode[] {
+  return nodesOfRedlock(redlock);
+}
+
 /**
  * Distributed locks by quorum over N independent Redis nodes (the Redlock algorithm). One node
  * is a valid configuration: a simple mutex.
@@ -102,6 +114,9 @@ const NO_OPTIONS: Partial<Record<keyof AcquireOptions, undefined>> = {};
  * await using lock = await redlock.acquire(["orders:42"], 10_000);
  */
 export class Redlock extends EventEmitter<RedlockEvents> {
+  static {
+    nodesOfRedlock = (redlock) => redlock.#nodes;
+  }
   /** The number of nodes that must agree: floor(N/2)+1. */
   readonly quorum: number;
   /** The options in force, defaults applied. */
@@ -191,14 +206,6 @@ export class Redlock extends EventEmitter<RedlockEvents> {
       upFor: n.upSince === -Infinity ? undefined : Math.max(0, Math.floor(now - n.upSince)),
       quarantinedFor: this.#ctx.restartQuarantine.left(n, now),
     }));
-  }
-
-  /**
-   * @internal The nodes themselves, in the order given, for the manager layer: lock info and
-   * health checks send plain commands to each node, statistics read their error counts.
-   */
-  get internalNodes(): readonly RedisNode[] {
-    return this.#nodes;
   }
 
   /**

@@ -1,5 +1,5 @@
 import { LockError, LockExpiredError, LockHoldLimitError } from "../errors/index.js";
-import type { Lock } from "./lock.js";
+import { type Lock, markLost } from "./lock.js";
 
 /** Caps on how long a watchdog keeps its lock; an unset cap does not apply. */
 export interface WatchdogCaps {
@@ -137,7 +137,7 @@ export class Watchdog {
   #lost(reason: LockError): void {
     if (this.#stopped || this.#controller.signal.aborted) return;
     this.stop();
-    this.#lock.markLost(reason);
+    markLost(this.#lock, reason);
     this.#controller.abort(reason);
     this.#onLost(reason);
   }

@@ -12,7 +12,10 @@ const { setTimeout: sleep } = require("node:timers/promises");
  */
 async function exercise(lib, urls) {
   const { Redlock, LockManager, distributedLock } = lib;
-  const report = {};
+  // Which runtime this is: the test checks that the one it meant to start ran the script.
+  const report = {
+    runtime: process.versions.bun ? "bun" : process.versions.deno ? "deno" : "node",
+  };
   const redlock = new Redlock(urls);
   const manager = new LockManager({ redisNodes: urls, defaultTimeout: 5_000 });
   try {
