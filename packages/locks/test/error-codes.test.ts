@@ -21,8 +21,8 @@ const classes = Object.entries(lib).filter(
 const made: Record<string, LockError> = {
   LockError: new LockError("x"),
   LockConfigError: new LockConfigError([{ field: "x", message: "bad" }]),
-  LockAcquisitionError: new LockAcquisitionError(["r"], 1, []),
-  LockTimeoutError: new LockTimeoutError(["r"], 100, 1, []),
+  LockAcquisitionError: new LockAcquisitionError(["r"], 1, [], { reason: "held" }),
+  LockTimeoutError: new LockTimeoutError(["r"], 100, 1, [], { reason: "held" }),
   LockAbortedError: new lib.LockAbortedError(["r"], "stop"),
   LockReleaseError: new lib.LockReleaseError(["r"], []),
   LockExtensionError: new lib.LockExtensionError(["r"], []),
@@ -51,13 +51,13 @@ describe("error codes and brands", () => {
   });
 
   it("instanceof follows the hierarchy: a subclass's error is its parent's, not the reverse", () => {
-    const timeout = new LockTimeoutError(["r"], 100, 1, []);
+    const timeout = new LockTimeoutError(["r"], 100, 1, [], { reason: "held" });
     expect(timeout).toBeInstanceOf(LockTimeoutError);
     expect(timeout).toBeInstanceOf(LockAcquisitionError);
     expect(timeout).toBeInstanceOf(LockError);
     expect(timeout).toBeInstanceOf(Error);
     expect(timeout).not.toBeInstanceOf(LockConfigError);
-    const acquisition = new LockAcquisitionError(["r"], 1, []);
+    const acquisition = new LockAcquisitionError(["r"], 1, [], { reason: "held" });
     expect(acquisition).not.toBeInstanceOf(LockTimeoutError);
     expect(new Error("plain")).not.toBeInstanceOf(LockError);
     expect({ code: "QUORUM_LOCKS_TIMEOUT" }).not.toBeInstanceOf(LockError);
