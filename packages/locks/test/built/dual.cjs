@@ -53,7 +53,7 @@ async function main(urls) {
       isCjsConfig: timeout instanceof cjs.LockConfigError,
     };
     // ...but a parent's error is no error of the subclass.
-    const parent = new esm.LockAcquisitionError(["dual:held"], 1, []);
+    const parent = new esm.LockAcquisitionError(["dual:held"], 1, [], { reason: "held" });
     report.parentIsCjsTimeout = parent instanceof cjs.LockTimeoutError;
     report.plainErrorIsCjsLockError = new Error("x") instanceof cjs.LockError;
   } finally {
