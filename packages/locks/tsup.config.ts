@@ -22,14 +22,15 @@ const luaWithoutComments: NonNullable<Options["esbuildPlugins"]>[number] = {
 /**
  * `quorum-locks/nestjs` uses the package's main entry, not a copy of it: its LockManager must be
  * the class applications import (it is their injection token), and the decorators it binds must
- * read the same bindings. Its import of `../index.js` stays an import of the built main entry.
+ * read the same bindings. `quorum-locks/testing` throws the main entry's LockConfigError. Their
+ * imports of `../index.js` stay imports of the built main entry.
  */
 function mainEntryOutside(format: "esm" | "cjs"): NonNullable<Options["esbuildPlugins"]>[number] {
   return {
     name: "main-entry-outside",
     setup(build) {
       build.onResolve({ filter: /^\.\.\/index\.js$/ }, ({ importer }) =>
-        /[\\/]src[\\/]nestjs[\\/]/.test(importer)
+        /[\\/]src[\\/](nestjs|testing)[\\/]/.test(importer)
           ? { path: format === "esm" ? "./index.js" : "./index.cjs", external: true }
           : undefined,
       );

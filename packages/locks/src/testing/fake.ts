@@ -1,6 +1,9 @@
 import { z } from "zod";
 import type { PubSubConnection, RedisAdapter } from "../client/adapter.js";
 import type { Clock } from "../redlock/clock.js";
+// The library's own LockConfigError: the build keeps this an import of the main entry (as for
+// quorum-locks/nestjs), so the class is the one applications catch.
+import { LockConfigError } from "../index.js";
 import { FakeServer, type Reply, ReplyError, Status } from "./server.js";
 
 /** Options of {@link createFakeRedis}. */
@@ -223,8 +226,12 @@ export interface FakeRedis {
 export function createFakeRedis(options: FakeRedisOptions = {}): FakeRedis {
   const parsed = fakeRedisOptionsSchema.safeParse(options);
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join(".") || "options"} ${i.message}`);
-    throw new TypeError(`createFakeRedis: ${issues.join("; ")}`);
+    throw new LockConfigError(
+      parsed.error.issues.map((i) => ({
+        field: ["options", ...i.path.map(String)].join("."),
+        message: i.message,
+      })),
+    );
   }
   const { nodes: count, name } = parsed.data;
   const base = parsed.data.clock ?? Date.now;
@@ -242,7 +249,7 @@ export function createFakeRedis(options: FakeRedisOptions = {}): FakeRedis {
     now,
     advance(ms: number) {
       if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0) {
-        throw new RangeError("advance: ms must be a finite number >= 0");
+        throw new LockConfigError([{ field: "ms", message: "must be a finite number >= 0" }]);
       }
       offset += ms;
     },

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, test } from "vitest";
 import {
   distributedLock,
   LockAcquisitionError,
+  LockConfigError,
   LockError,
   LockManager,
   Redlock,
@@ -254,9 +255,9 @@ describe("createFakeRedis options", () => {
   test("bad options are refused with a message naming the field", () => {
     expect(() => createFakeRedis({ nodes: 0 })).toThrow(/nodes/);
     expect(() => createFakeRedis({ clock: 5 as unknown as () => number })).toThrow(/clock/);
-    expect(() => createFakeRedis({ nodez: 3 } as never)).toThrow(TypeError);
+    expect(() => createFakeRedis({ nodez: 3 } as never)).toThrow(LockConfigError);
     expect(() => {
       createFakeRedis().advance(-1);
-    }).toThrow(RangeError);
+    }).toThrow(LockConfigError);
   });
 });
