@@ -4,7 +4,7 @@ import { resourceName, ttlMilliseconds } from "../options/fields.js";
 import { parseOrThrow } from "../options/parse.js";
 import type { Lock } from "../redlock/lock.js";
 import { Watchdog } from "../redlock/watchdog.js";
-import type { LockManager } from "./lock-manager.js";
+import type { Redlock } from "../redlock/redlock.js";
 
 /** The slot size when none is given: cron's resolution, one second. */
 export const DEFAULT_SLOT = 1_000;
@@ -102,6 +102,13 @@ export function slotOf(at: number, slot: number): number {
   return Math.round(at / slot) * slot;
 }
 
+/** What a fire needs of the LockManager (a narrow view, so that this module imports none of it). */
+export interface RunOnceHost {
+  readonly options: { readonly defaultTtl: number; readonly lockPrefix: string };
+  readonly redlock: Pick<Redlock, "acquire">;
+  emit(event: "lost", name: string, reason: LockError): boolean;
+}
+
 /**
  * Runs `routine` for one fire of `job` on exactly one process of those that call this for the
  * same fire: the one that takes the lock `job@<slot>`; the others skip at once. The lock is
@@ -116,26 +123,27 @@ export function slotOf(at: number, slot: number): number {
  *   did not run here.
  */
 export async function runOncePerFire<T>(
-  manager: LockManager,
+  manager: RunOnceHost,
   assertOpen: () => void,
   job: string,
   routine: RunOnceRoutine<T>,
   options: RunOnceOptions = {},
 ): Promise<RunOnceResult<T>> {
-  const j = parseOrThrow(jobSchema, job, "job");
+  const jobName = parseOrThrow(jobSchema, job, "job");
   parseOrThrow(routineSchema, routine, "routine");
-  const o = parseOrThrow(runOnceOptionsSchema, options, "options");
-  const slotSize = o.slot ?? DEFAULT_SLOT;
-  const keepDone = o.keepDone ?? Math.max(DEFAULT_KEEP_DONE, 2 * slotSize);
-  const ttl = o.ttl ?? manager.options.defaultTtl;
-  const at = o.at === undefined ? Date.now() : typeof o.at === "number" ? o.at : o.at.getTime();
+  const call = parseOrThrow(runOnceOptionsSchema, options, "options");
+  const slotSize = call.slot ?? DEFAULT_SLOT;
+  const keepDone = call.keepDone ?? Math.max(DEFAULT_KEEP_DONE, 2 * slotSize);
+  const ttl = call.ttl ?? manager.options.defaultTtl;
+  const at =
+    call.at === undefined ? Date.now() : typeof call.at === "number" ? call.at : call.at.getTime();
   const slotTime = slotOf(at, slotSize);
   const slot = new Date(slotTime);
   if (Number.isNaN(slot.getTime())) {
     throw new LockConfigError([{ field: "options.at", message: "is out of the range of a Date" }]);
   }
   assertOpen();
-  const name = `${j}@${slot.toISOString()}`;
+  const name = `${jobName}@${slot.toISOString()}`;
   const lock = await take(manager, manager.options.lockPrefix + name, ttl);
   if (lock === undefined) return { ran: false, slot, name };
 
@@ -157,7 +165,7 @@ export async function runOncePerFire<T>(
 }
 
 /** The fire's lock, or undefined when another process holds it. */
-async function take(manager: LockManager, key: string, ttl: number): Promise<Lock | undefined> {
+async function take(manager: RunOnceHost, key: string, ttl: number): Promise<Lock | undefined> {
   for (let round = 0; ; round++) {
     try {
       return await manager.redlock.acquire(key, ttl, { timeout: 0 });
