@@ -262,9 +262,18 @@ export class LockManager extends EventEmitter<LockManagerEvents> {
     options: RunOnceOptions = {},
   ): Promise<RunOnceResult<T>> {
     return runOncePerFire(
-      this,
-      () => {
-        this.#assertOpen();
+      {
+        options: this.options,
+        redlock: this.redlock,
+        emit: (event, name, reason) => this.emit(event, name, reason),
+        assertOpen: () => {
+          this.#assertOpen();
+        },
+        count: (outcome) => {
+          if (outcome === "acquired") this.#stats.locks.acquisitions++;
+          else if (outcome === "failed") this.#stats.locks.failures++;
+          else this.#stats.locks.lostLocks++;
+        },
       },
       job,
       routine,

@@ -107,6 +107,10 @@ export interface RunOnceHost {
   readonly options: { readonly defaultTtl: number; readonly lockPrefix: string };
   readonly redlock: Pick<Redlock, "acquire">;
   emit(event: "lost", name: string, reason: LockError): boolean;
+  /** Throws when the manager is closed. */
+  assertOpen(): void;
+  /** Counts a fire's lock in the manager's statistics: taken, not had (nodes), or lost. */
+  count(outcome: "acquired" | "failed" | "lost"): void;
 }
 
 /**
@@ -117,14 +121,12 @@ export interface RunOnceHost {
  * fire a second time. The routine's error is thrown after the slot is marked done: a failed
  * fire is not run again elsewhere.
  *
- * @param assertOpen throws when the manager is closed
  * @throws LockConfigError for bad arguments; LockAcquisitionError when the nodes could not say
  *   whether another process has the fire (unreachable, quarantined after a restart): the fire
  *   did not run here.
  */
 export async function runOncePerFire<T>(
   manager: RunOnceHost,
-  assertOpen: () => void,
   job: string,
   routine: RunOnceRoutine<T>,
   options: RunOnceOptions = {},
@@ -142,12 +144,20 @@ export async function runOncePerFire<T>(
   if (Number.isNaN(slot.getTime())) {
     throw new LockConfigError([{ field: "options.at", message: "is out of the range of a Date" }]);
   }
-  assertOpen();
+  manager.assertOpen();
   const name = `${jobName}@${slot.toISOString()}`;
-  const lock = await take(manager, manager.options.lockPrefix + name, ttl);
+  let lock: Lock | undefined;
+  try {
+    lock = await take(manager, manager.options.lockPrefix + name, ttl);
+  } catch (error) {
+    if (error instanceof LockAcquisitionError) manager.count("failed");
+    throw error;
+  }
   if (lock === undefined) return { ran: false, slot, name };
+  manager.count("acquired");
 
   const watchdog = new Watchdog(lock, ttl, Math.floor(ttl / 3), (reason: LockError) => {
+    manager.count("lost");
     manager.emit("lost", name, reason);
   });
   let outcome: { readonly value: T } | { readonly error: unknown };

@@ -4,7 +4,7 @@ import { WaitHistogram, type WaitSummary } from "./wait-histogram.js";
 
 /** Lock counters: every call is counted, nothing is sampled. */
 export interface LockCounters {
-  /** Locks obtained (getLock, tryLock, withLock, decorators, stampede refresh locks). */
+  /** Locks obtained (getLock, tryLock, withLock, decorators, runOnce fires, stampede refresh locks). */
   acquisitions: number;
   /** Attempts that ended without the lock for another reason than the timeout (retries ran out, nodes down). */
   failures: number;

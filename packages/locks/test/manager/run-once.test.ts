@@ -59,6 +59,14 @@ describe("runOnce", () => {
     expect(late).toBe(0);
   });
 
+  test("a fire's lock is counted in the statistics of the manager that ran it; a skip is not", async () => {
+    const [a, b] = [env.manager(), env.manager()];
+    await a.runOnce("counted", () => 1, { at: FIRE });
+    await b.runOnce("counted", () => 1, { at: FIRE });
+    expect(a.getStatistics().locks).toMatchObject({ acquisitions: 1, failures: 0 });
+    expect(b.getStatistics().locks).toMatchObject({ acquisitions: 0, failures: 0 });
+  });
+
   test("fire times are rounded to the nearest multiple of the slot", async () => {
     const m = env.manager();
     const slots = async (ats: number[], slot?: number) => {
@@ -220,6 +228,7 @@ describe("runOnce", () => {
     expect(error).toBeInstanceOf(LockAcquisitionError);
     expect((error as LockAcquisitionError).reason).toBe("unavailable");
     expect(runs).toBe(0);
+    expect(m.getStatistics().locks).toMatchObject({ acquisitions: 0, failures: 1 });
   });
 });
 
