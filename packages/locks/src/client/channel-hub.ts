@@ -20,6 +20,9 @@ export class ChannelHub {
   readonly #adapter: RedisAdapter;
   readonly #timeout: number;
   readonly #channels = new Map<string, Channel>();
+  /** Channels asked for in this turn of the event loop, subscribed together at its end. */
+  #batch: Map<string, Listener> | undefined;
+  #batchSent: Promise<void> | undefined;
   #connection: PubSubConnection | undefined;
   #closed = false;
 
@@ -46,7 +49,7 @@ export class ChannelHub {
       const dispatch: Listener = (message) => {
         for (const l of listeners) l(message);
       };
-      const subscribed = connection.subscribe(channel, dispatch).catch(() => undefined);
+      const subscribed = this.#subscribe(connection, channel, dispatch);
       entry = { listeners, dispatch, subscribed };
       this.#channels.set(channel, entry);
     }
@@ -66,6 +69,28 @@ export class ChannelHub {
     await connection?.close();
   }
 
+  /**
+   * Queues `channel` for the batch of this event-loop turn. Waiters started together (thousands
+   * of acquisitions whose first rounds came back in the same socket reads) ask for their
+   * channels in one turn: sent at its end (setImmediate, after the poll phase has delivered
+   * every reply already read), they go out as one multi-channel SUBSCRIBE instead of one
+   * command each, which would flood the node and this process' event loop.
+   */
+  #subscribe(connection: PubSubConnection, channel: string, dispatch: Listener): Promise<void> {
+    if (this.#batch === undefined) {
+      const batch = new Map<string, Listener>();
+      this.#batch = batch;
+      this.#batchSent = new Promise<void>((resolve) => {
+        setImmediate(() => {
+          this.#batch = undefined;
+          resolve(this.#closed ? undefined : sendBatch(connection, batch));
+        });
+      });
+    }
+    this.#batch.set(channel, dispatch);
+    return this.#batchSent as Promise<void>;
+  }
+
   #open(): PubSubConnection | undefined {
     if (this.#closed || this.#adapter.openSubscriber === undefined) return undefined;
     this.#connection ??= this.#adapter.openSubscriber();
@@ -82,6 +107,23 @@ export class ChannelHub {
       connection.unsubscribe(channel, entry.dispatch).catch(() => undefined),
     );
   }
+}
+
+/** Subscribes `batch`'s channels: in one command when the connection can; failures ignored. */
+function sendBatch(
+  connection: PubSubConnection,
+  batch: ReadonlyMap<string, Listener>,
+): Promise<void> {
+  const sent =
+    connection.subscribeAll !== undefined && batch.size > 1
+      ? connection.subscribeAll(batch)
+      : Promise.all(
+          [...batch].map(([channel, listener]) => connection.subscribe(channel, listener)),
+        );
+  return sent.then(
+    () => undefined,
+    () => undefined,
+  );
 }
 
 function noop(): void {
