@@ -1,7 +1,7 @@
 import { afterEach, expect, test } from "vitest";
 import { createNodes } from "../src/client/node-inputs.js";
 import { RedisNode } from "../src/client/redis-node.js";
-import { useNodes } from "./fixtures/vitest.js";
+import { useNodes, waitFor } from "./fixtures/vitest.js";
 
 // Twice the default commandTimeout (500 ms): the round's timer is overdue when the loop frees.
 const BLOCK = 1_000;
@@ -56,4 +56,19 @@ test("a bounded command is not timed out while its reply waits to be read", asyn
   await afterWrites();
   busyWait(BLOCK);
   await expect(ping).resolves.toBe("PONG");
+});
+
+test("after rounds no node answered, the waiter backs off instead of polling every retryDelay", async () => {
+  const redlock = env.redlock({ retryDelay: 20, retryJitter: 1 });
+  await (await redlock.acquire("silent-warm", 10_000)).release();
+  await Promise.all(env.nodes.servers.map((s) => s.pause()));
+  const acquiring = redlock.acquire("silent", 10_000, { timeout: 30_000 });
+  const pausedAt = performance.now();
+  // Every node silent for 2 s: polling every 20 ms would make about a hundred attempts.
+  await waitFor(() => performance.now() - pausedAt >= 2_000, { timeoutMs: 5_000 });
+  await Promise.all(env.nodes.servers.map((s) => s.resume()));
+  const lock = await acquiring;
+  // Backing off, doubling up to 16 × 20 ms: a dozen or so, however long the pause ran.
+  expect(lock.attempts).toBeLessThan(40);
+  await lock.release();
 });

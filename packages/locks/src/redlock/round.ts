@@ -428,6 +428,15 @@ export class Round implements ReplySink {
     return left[Math.max(0, this.#quorum - this.granted - 1)] ?? 0;
   }
 
+  /**
+   * No node answered: each timed out or was skipped as unresponsive. Most likely this process or
+   * the network is overloaded rather than every node down, and trying again every retryDelay
+   * would only add to the load.
+   */
+  get silent(): boolean {
+    return this.votes.every((vote) => vote === Vote.Timeout || vote === Vote.Skipped);
+  }
+
   /** Each node's outcome, for errors. */
   outcomes(): NodeOutcome[] {
     return Array.from(this.votes, (vote, i): NodeOutcome => {
