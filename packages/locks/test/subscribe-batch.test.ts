@@ -64,8 +64,9 @@ test("waiters started in one tick subscribe in a batch per node, and each wakes 
   await resetStats();
   const waiters = resources.map((r) => waiting.acquire(r, 10_000, { timeout: 30_000 }));
   await waitFor(async () => (await Promise.all([0, 1, 2].map(channels))).every((c) => c === n));
-  // One SUBSCRIBE per batch of replies read together, not one per waiter.
-  for (const i of [0, 1, 2]) expect(await subscribeCalls(i)).toBeLessThan(n / 10);
+  // One SUBSCRIBE per batch of waiters whose first attempts came back in the same event-loop
+  // turn (or while the previous batch was in flight), not one per waiter.
+  for (const i of [0, 1, 2]) expect(await subscribeCalls(i)).toBeLessThan(n / 2);
   await Promise.all(held.map((lock) => lock.release()));
   const locks = await Promise.all(waiters);
   expect(locks.map((lock) => lock.resources[0])).toEqual(resources);

@@ -9,6 +9,13 @@ interface Channel {
   readonly subscribed: Promise<void>;
 }
 
+interface Batch {
+  readonly listeners: Map<string, Listener>;
+  /** Settles once the node acknowledged the batch's SUBSCRIBE (or it failed). */
+  readonly sent: Promise<void>;
+  readonly resolve: (sent: Promise<void> | undefined) => void;
+}
+
 /**
  * One shared subscriber connection per node, opened on first use, fanning each channel's
  * messages out to in-process listeners. A channel is subscribed while it has listeners.
@@ -20,9 +27,10 @@ export class ChannelHub {
   readonly #adapter: RedisAdapter;
   readonly #timeout: number;
   readonly #channels = new Map<string, Channel>();
-  /** Channels asked for in this turn of the event loop, subscribed together at its end. */
-  #batch: Map<string, Listener> | undefined;
-  #batchSent: Promise<void> | undefined;
+  /** Channels waiting for the next SUBSCRIBE (see #subscribe). */
+  #batch: Batch | undefined;
+  /** A SUBSCRIBE is in flight. */
+  #sending = false;
   #connection: PubSubConnection | undefined;
   #closed = false;
 
@@ -70,25 +78,44 @@ export class ChannelHub {
   }
 
   /**
-   * Queues `channel` for the batch of this event-loop turn. Waiters started together (thousands
-   * of acquisitions whose first rounds came back in the same socket reads) ask for their
-   * channels in one turn: sent at its end (setImmediate, after the poll phase has delivered
-   * every reply already read), they go out as one multi-channel SUBSCRIBE instead of one
-   * command each, which would flood the node and this process' event loop.
+   * Queues `channel` for the next multi-channel SUBSCRIBE. Waiters started together (thousands
+   * of acquisitions whose first rounds come back over many socket reads) would each send a
+   * SUBSCRIBE of their own, flooding the node and this process' event loop. Instead one batch
+   * is in flight at a time: channels asked for in the same event-loop turn, or while the
+   * previous batch awaits its acknowledgement, go out together when it comes (or when it times
+   * out: a stalled node does not hold later subscriptions back for good).
    */
   #subscribe(connection: PubSubConnection, channel: string, dispatch: Listener): Promise<void> {
-    if (this.#batch === undefined) {
-      const batch = new Map<string, Listener>();
-      this.#batch = batch;
-      this.#batchSent = new Promise<void>((resolve) => {
-        setImmediate(() => {
-          this.#batch = undefined;
-          resolve(this.#closed ? undefined : sendBatch(connection, batch));
-        });
+    let batch = this.#batch;
+    if (batch === undefined) {
+      let resolve!: (sent: Promise<void> | undefined) => void;
+      const sent = new Promise<void>((r) => {
+        resolve = r;
       });
+      batch = { listeners: new Map<string, Listener>(), sent, resolve };
+      this.#batch = batch;
+      if (!this.#sending) setImmediate(flush, this, connection);
     }
-    this.#batch.set(channel, dispatch);
-    return this.#batchSent as Promise<void>;
+    batch.listeners.set(channel, dispatch);
+    return batch.sent;
+  }
+
+  /** @internal Sends the queued batch, then the one queued while it was in flight. */
+  flush(connection: PubSubConnection): void {
+    const batch = this.#batch;
+    this.#batch = undefined;
+    if (batch === undefined) return;
+    if (this.#closed) {
+      batch.resolve(undefined);
+      return;
+    }
+    this.#sending = true;
+    const sent = sendBatch(connection, batch.listeners);
+    batch.resolve(sent);
+    void within(sent, this.#timeout, noop).then(() => {
+      this.#sending = false;
+      if (this.#batch !== undefined) this.flush(connection);
+    });
   }
 
   #open(): PubSubConnection | undefined {
@@ -124,6 +151,10 @@ function sendBatch(
     () => undefined,
     () => undefined,
   );
+}
+
+function flush(hub: ChannelHub, connection: PubSubConnection): void {
+  hub.flush(connection);
 }
 
 function noop(): void {
