@@ -111,6 +111,8 @@ class Acquisition {
   #singleSplits = 0;
   /** Rounds in a row that no node answered (see silentBackoff). */
   #silent = 0;
+  /** When the last holder seen would expire (performance.now() ms); -Infinity if none seen. */
+  #holderUntil = -Infinity;
 
   constructor(ctx: LockContext, plan: AcquirePlan) {
     this.#ctx = ctx;
@@ -401,6 +403,7 @@ class Acquisition {
     if (plan.signal?.aborted) throw plan.signal.reason as Error;
     if (round.stale) return;
     if (!round.silent) this.#silent = 0;
+    if (round.heldTtl >= 0) this.#holderUntil = performance.now() + round.heldTtl;
     const left = this.#deadline === -Infinity ? Infinity : this.#deadline - performance.now();
     const reason = round.reason();
     if (reason === "quarantined") {
@@ -445,11 +448,19 @@ class Acquisition {
           : this.#retryBudget === Infinity
             ? Infinity
             : this.#waitCap;
-      const delay = Math.min(cap, silentBackoff(plan.retryDelay, plan.retryJitter, this.#silent++));
+      const backoff = silentBackoff(plan.retryDelay, plan.retryJitter, this.#silent++);
       if (this.#notifier?.listening) {
-        return this.#notifier.wait(delay, this.#seenNotifications, plan.signal);
+        // A holder seen earlier keeps the lock until its ttl runs out unless it releases it,
+        // which the subscription announces: nothing to try before then. Thousands of waiters
+        // retrying a saturated process every few seconds would keep it saturated.
+        const holder = this.#holderUntil - performance.now() + 1;
+        return this.#notifier.wait(
+          Math.min(cap, Math.max(backoff, holder)),
+          this.#seenNotifications,
+          plan.signal,
+        );
       }
-      return pause(delay, plan.signal);
+      return pause(Math.min(cap, backoff), plan.signal);
     }
     const delay = plan.retryDelay + Math.floor(Math.random() * plan.retryJitter);
     return pause(plan.timeout === undefined ? delay : Math.min(left, delay), plan.signal);
