@@ -1,4 +1,5 @@
 import type { StampedeResult } from "./scenarios/stampede.js";
+import type { WaitersResult } from "./scenarios/waiters.js";
 
 /** Everything one bench run measured; written to bench/results/latest.json. */
 export interface Results {
@@ -27,6 +28,8 @@ export interface Results {
   handoff: Record<string, { p50: number; p90: number }>;
   /** commands per second per node sent by a waiter blocked on a long-held lock. */
   waitingCost: Record<string, number>;
+  /** W waiters in one process on distinct held keys (quorum-locks), by W. */
+  waiters: Record<string, WaitersResult>;
   /** 8 processes contending for one key. */
   fairness: Record<string, { sections: number[]; jain: number; maxWaitMs: number }>;
   /** throughput with 2 of 5 nodes paused, and its ratio to the healthy figure. */

@@ -18,6 +18,7 @@ import { memory } from "./scenarios/memory.js";
 import { stampede } from "./scenarios/stampede.js";
 import { Stalled, throughput } from "./scenarios/throughput.js";
 import { waitingCost } from "./scenarios/waiting-cost.js";
+import { waitersAtScale } from "./scenarios/waiters.js";
 import { median, quantile } from "./stats.js";
 
 const quick = process.argv.includes("--quick");
@@ -39,6 +40,8 @@ const config = quick
       warmMs: 150,
       memoryCycles: 30_000,
       stampedeRounds: 3,
+      waiterCounts: [1_000],
+      waitersWindowMs: 2_000,
     }
   : {
       rounds: 5,
@@ -52,6 +55,8 @@ const config = quick
       stallMs: 3_000,
       memoryCycles: 1_000_000,
       stampedeRounds: 9,
+      waiterCounts: [1_000, 10_000],
+      waitersWindowMs: 5_000,
     };
 
 /** Peers and floors measured in every throughput, latency, handoff and waiting scenario. */
@@ -117,6 +122,7 @@ const results: Results = {
   paired: { throughput: [], latencyP50: [], latencyP99: [] },
   handoff: {},
   waitingCost: {},
+  waiters: {},
   fairness: {},
   degraded: {},
   stampede: undefined,
@@ -239,6 +245,23 @@ try {
       await Promise.all([holder.close(), waiter.close()]);
     }
     await flush();
+  }
+
+  if (wanted("waiters")) {
+    log("\n# waiters: W waiters in one process on distinct held keys, all released at once");
+    for (const count of config.waiterCounts) {
+      const r = await waitersAtScale(urls, {
+        waiters: count,
+        windowMs: config.waitersWindowMs,
+        settleMs: config.waitSettleMs,
+        prefix: `waiters${count}`,
+      });
+      results.waiters[String(count)] = r;
+      log(
+        `${count.toLocaleString("en").padEnd(8)} acquired ${r.acquired}/${count}  handoff p50 ${r.p50.toFixed(0)} ms  p99 ${r.p99.toFixed(0)} ms  ${r.perWaiter.toFixed(4)} commands/s/node per blocked waiter${r.commands.length === 0 ? "" : ` (${r.commands.map(([c, n]) => `${c} ${n}`).join(", ")})`}`,
+      );
+      await flush();
+    }
   }
 
   if (wanted("degraded")) {

@@ -62,6 +62,24 @@ export function evaluateTargets(r: Results): Target[] {
       `${waiting.toFixed(2)}/s`,
     );
   }
+  for (const [count, w] of Object.entries(r.waiters)) {
+    const id = `waiters/${count}`;
+    add(
+      `${id}/all-acquire`,
+      `${count} waiters on distinct keys: every one acquires after release`,
+      w.acquired,
+      w.acquired === w.waiters,
+      `${w.acquired}/${w.waiters}`,
+    );
+    add(`${id}/handoff-p99`, "handoff p99 ≤ 1 s", w.p99, w.p99 <= 1_000, ms(w.p99));
+    add(
+      `${id}/cost`,
+      "≤ 0.01 commands/s per node per blocked waiter",
+      w.perWaiter,
+      w.perWaiter <= 0.01,
+      `${w.perWaiter.toFixed(4)}/s`,
+    );
+  }
   const fair = r.fairness[`${OURS} (fair)`];
   if (fair !== undefined) {
     add(

@@ -3,7 +3,7 @@ import { createClient } from "redis";
 import type { Contender } from "../contenders/index.js";
 
 /** Calls per command processed by a node so far (INFO commandstats). */
-async function commandsOn(url: string): Promise<Map<string, number>> {
+export async function commandsOn(url: string): Promise<Map<string, number>> {
   const client = createClient({ url });
   await client.connect();
   try {

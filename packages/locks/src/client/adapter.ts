@@ -39,6 +39,12 @@ export interface RedisAdapter {
 export interface PubSubConnection {
   /** Resolves when the node acknowledged the subscription. */
   subscribe(channel: string, listener: (message: string) => void): Promise<void>;
+  /**
+   * Subscribes every channel of `listeners` (channel to its listener) with one multi-channel
+   * SUBSCRIBE; resolves when the node acknowledged them all. Optional: without it, each channel
+   * is subscribed on its own (one command each, which thousands of waiters pay for).
+   */
+  subscribeAll?(listeners: ReadonlyMap<string, (message: string) => void>): Promise<void>;
   /** Stops `listener` from hearing `channel`. */
   unsubscribe(channel: string, listener: (message: string) => void): Promise<void>;
   /** Closes the connection. */

@@ -9,6 +9,13 @@ interface Channel {
   readonly subscribed: Promise<void>;
 }
 
+interface Batch {
+  readonly listeners: Map<string, Listener>;
+  /** Settles once the node acknowledged the batch's SUBSCRIBE (or it failed). */
+  readonly sent: Promise<void>;
+  readonly resolve: (sent: Promise<void> | undefined) => void;
+}
+
 /**
  * One shared subscriber connection per node, opened on first use, fanning each channel's
  * messages out to in-process listeners. A channel is subscribed while it has listeners.
@@ -20,6 +27,10 @@ export class ChannelHub {
   readonly #adapter: RedisAdapter;
   readonly #timeout: number;
   readonly #channels = new Map<string, Channel>();
+  /** Channels waiting for the next SUBSCRIBE (see #subscribe). */
+  #batch: Batch | undefined;
+  /** A SUBSCRIBE is in flight. */
+  #sending = false;
   #connection: PubSubConnection | undefined;
   #closed = false;
 
@@ -46,7 +57,7 @@ export class ChannelHub {
       const dispatch: Listener = (message) => {
         for (const l of listeners) l(message);
       };
-      const subscribed = connection.subscribe(channel, dispatch).catch(() => undefined);
+      const subscribed = this.#subscribe(connection, channel, dispatch);
       entry = { listeners, dispatch, subscribed };
       this.#channels.set(channel, entry);
     }
@@ -66,6 +77,47 @@ export class ChannelHub {
     await connection?.close();
   }
 
+  /**
+   * Queues `channel` for the next multi-channel SUBSCRIBE. Waiters started together (thousands
+   * of acquisitions whose first rounds come back over many socket reads) would each send a
+   * SUBSCRIBE of their own, flooding the node and this process' event loop. Instead one batch
+   * is in flight at a time: channels asked for in the same event-loop turn, or while the
+   * previous batch awaits its acknowledgement, go out together when it comes (or when it times
+   * out: a stalled node does not hold later subscriptions back for good).
+   */
+  #subscribe(connection: PubSubConnection, channel: string, dispatch: Listener): Promise<void> {
+    let batch = this.#batch;
+    if (batch === undefined) {
+      let resolve!: (sent: Promise<void> | undefined) => void;
+      const sent = new Promise<void>((r) => {
+        resolve = r;
+      });
+      batch = { listeners: new Map<string, Listener>(), sent, resolve };
+      this.#batch = batch;
+      if (!this.#sending) setImmediate(flush, this, connection);
+    }
+    batch.listeners.set(channel, dispatch);
+    return batch.sent;
+  }
+
+  /** @internal Sends the queued batch, then the one queued while it was in flight. */
+  flush(connection: PubSubConnection): void {
+    const batch = this.#batch;
+    this.#batch = undefined;
+    if (batch === undefined) return;
+    if (this.#closed) {
+      batch.resolve(undefined);
+      return;
+    }
+    this.#sending = true;
+    const sent = sendBatch(connection, batch.listeners);
+    batch.resolve(sent);
+    void within(sent, this.#timeout, noop).then(() => {
+      this.#sending = false;
+      if (this.#batch !== undefined) this.flush(connection);
+    });
+  }
+
   #open(): PubSubConnection | undefined {
     if (this.#closed || this.#adapter.openSubscriber === undefined) return undefined;
     this.#connection ??= this.#adapter.openSubscriber();
@@ -82,6 +134,27 @@ export class ChannelHub {
       connection.unsubscribe(channel, entry.dispatch).catch(() => undefined),
     );
   }
+}
+
+/** Subscribes `batch`'s channels: in one command when the connection can; failures ignored. */
+function sendBatch(
+  connection: PubSubConnection,
+  batch: ReadonlyMap<string, Listener>,
+): Promise<void> {
+  const sent =
+    connection.subscribeAll !== undefined && batch.size > 1
+      ? connection.subscribeAll(batch)
+      : Promise.all(
+          [...batch].map(([channel, listener]) => connection.subscribe(channel, listener)),
+        );
+  return sent.then(
+    () => undefined,
+    () => undefined,
+  );
+}
+
+function flush(hub: ChannelHub, connection: PubSubConnection): void {
+  hub.flush(connection);
 }
 
 function noop(): void {

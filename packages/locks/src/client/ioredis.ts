@@ -173,13 +173,21 @@ class IoRedisAdapter implements RedisAdapter {
       for (const listener of listeners.get(channel as string) ?? []) listener(message as string);
     });
     const ready = settled(subscriber);
+    const add = (channel: string, listener: (message: string) => void): void => {
+      const set = listeners.get(channel) ?? new Set();
+      listeners.set(channel, set);
+      set.add(listener);
+    };
     return {
       subscribe: async (channel, listener) => {
-        const set = listeners.get(channel) ?? new Set();
-        listeners.set(channel, set);
-        set.add(listener);
+        add(channel, listener);
         await ready;
         await subscriber.subscribe(channel);
+      },
+      subscribeAll: async (all) => {
+        for (const [channel, listener] of all) add(channel, listener);
+        await ready;
+        await subscriber.subscribe(...all.keys());
       },
       unsubscribe: async (channel, listener) => {
         const set = listeners.get(channel);

@@ -30,10 +30,13 @@ export interface NodeRedisClient {
   removeListener(event: string, listener: (...args: unknown[]) => void): unknown;
   /** A new client with the same options (for pub/sub). */
   duplicate(): NodeRedisClient;
-  /** Subscribes `listener` to `channel`. */
-  subscribe(channel: string, listener: (message: string) => void): Promise<void>;
+  /** Subscribes `listener` to the channels (one SUBSCRIBE for them all). */
+  subscribe(
+    channels: string | string[],
+    listener: (message: string, channel: string) => void,
+  ): Promise<void>;
   /** Unsubscribes `listener` from `channel`. */
-  unsubscribe(channel: string, listener: (message: string) => void): Promise<void>;
+  unsubscribe(channel: string, listener: (message: string, channel: string) => void): Promise<void>;
 }
 
 /**
@@ -193,14 +196,35 @@ class NodeRedisAdapter implements RedisAdapter {
     subscriber.on("error", () => undefined);
     const connected = subscriber.connect().then(() => undefined);
     connected.catch(() => undefined);
+    // One listener for every channel, routing by channel: a multi-channel SUBSCRIBE takes a
+    // single listener, and each channel must still be unsubscribable on its own.
+    const listeners = new Map<string, Set<(message: string) => void>>();
+    const route = (message: string, channel: string): void => {
+      for (const listener of listeners.get(channel) ?? []) listener(message);
+    };
+    const add = (channel: string, listener: (message: string) => void): void => {
+      const set = listeners.get(channel) ?? new Set();
+      listeners.set(channel, set);
+      set.add(listener);
+    };
     return {
       subscribe: async (channel, listener) => {
+        add(channel, listener);
         await connected;
-        await subscriber.subscribe(channel, listener);
+        await subscriber.subscribe(channel, route);
+      },
+      subscribeAll: async (all) => {
+        for (const [channel, listener] of all) add(channel, listener);
+        await connected;
+        await subscriber.subscribe([...all.keys()], route);
       },
       unsubscribe: async (channel, listener) => {
+        const set = listeners.get(channel);
+        set?.delete(listener);
+        if (set === undefined || set.size > 0) return;
+        listeners.delete(channel);
         await connected;
-        await subscriber.unsubscribe(channel, listener);
+        await subscriber.unsubscribe(channel, route);
       },
       close: () => shutdown(subscriber, this.#graceMs),
     };

@@ -109,6 +109,10 @@ class Acquisition {
   #splits = 0;
   /** Split votes tried again by a single-attempt call (see SINGLE_ATTEMPT_SPLITS). */
   #singleSplits = 0;
+  /** Rounds in a row that no node answered (see silentBackoff). */
+  #silent = 0;
+  /** When the last holder seen would expire (performance.now() ms); -Infinity if none seen. */
+  #holderUntil = -Infinity;
 
   constructor(ctx: LockContext, plan: AcquirePlan) {
     this.#ctx = ctx;
@@ -398,6 +402,8 @@ class Acquisition {
     const plan = this.#plan;
     if (plan.signal?.aborted) throw plan.signal.reason as Error;
     if (round.stale) return;
+    if (!round.silent) this.#silent = 0;
+    if (round.heldTtl >= 0) this.#holderUntil = performance.now() + round.heldTtl;
     const left = this.#deadline === -Infinity ? Infinity : this.#deadline - performance.now();
     const reason = round.reason();
     if (reason === "quarantined") {
@@ -431,6 +437,30 @@ class Acquisition {
           plan.signal,
         );
       }
+    }
+    if (round.silent) {
+      // No node answered: back off rather than poll, and keep listening: a release announced
+      // meanwhile still wakes this waiter. Without a timeout, a bounded retryCount still bounds
+      // each wait by retryDelay + retryJitter (the call's documented length).
+      const cap =
+        plan.timeout !== undefined
+          ? left
+          : this.#retryBudget === Infinity
+            ? Infinity
+            : this.#waitCap;
+      const backoff = silentBackoff(plan.retryDelay, plan.retryJitter, this.#silent++);
+      if (this.#notifier?.listening) {
+        // A holder seen earlier keeps the lock until its ttl runs out unless it releases it,
+        // which the subscription announces: nothing to try before then. Thousands of waiters
+        // retrying a saturated process every few seconds would keep it saturated.
+        const holder = this.#holderUntil - performance.now() + 1;
+        return this.#notifier.wait(
+          Math.min(cap, Math.max(backoff, holder)),
+          this.#seenNotifications,
+          plan.signal,
+        );
+      }
+      return pause(Math.min(cap, backoff), plan.signal);
     }
     const delay = plan.retryDelay + Math.floor(Math.random() * plan.retryJitter);
     return pause(plan.timeout === undefined ? delay : Math.min(left, delay), plan.signal);
@@ -477,6 +507,21 @@ function splitBackoff(heldTtl: number, retryJitter: number, splits: number): num
   const backoff =
     (1 + Math.random() * Math.min(retryJitter, 10)) * 2 ** Math.min(splits, SPLIT_DOUBLINGS);
   return heldTtl >= 0 ? Math.min(backoff, heldTtl + 1) : backoff;
+}
+
+/** Doublings of the pause after rounds no node answered, at most (16× retryDelay). */
+const SILENT_DOUBLINGS = 4;
+
+/**
+ * The pause after a round that no node answered, `silent` being how many such rounds came just
+ * before it: retryDelay doubled for each, plus jitter. A process whose event loop is saturated
+ * (thousands of waiters) times out healthy nodes; polling them every retryDelay keeps it
+ * saturated, backing off lets it drain.
+ */
+function silentBackoff(retryDelay: number, retryJitter: number, silent: number): number {
+  return (
+    retryDelay * 2 ** Math.min(silent, SILENT_DOUBLINGS) + Math.floor(Math.random() * retryJitter)
+  );
 }
 
 /** Acquires a lock; see {@link Acquisition}. */

@@ -1,4 +1,5 @@
 import type { RedisNode, ReplySink } from "../client/redis-node.js";
+import { afterIoTurn } from "../client/timeout.js";
 import type { FailureReason, NodeOutcome } from "../errors/index.js";
 import type { LuaScript } from "../scripts/index.js";
 import { type LockDecoder, type MarkerReading, Outcome } from "../scripts/reply.js";
@@ -125,6 +126,8 @@ export class Round implements ReplySink {
   #pending: number;
   #decided = false;
   #timer: NodeJS.Timeout | undefined;
+  /** The I/O turn the fired timer waits for before it judges (see timerFired). */
+  #turn: NodeJS.Immediate | undefined;
   #resolve!: (round: Round) => void;
 
   constructor(
@@ -167,7 +170,7 @@ export class Round implements ReplySink {
     }
     if (!this.#decided) {
       // A shared function with the round as its argument: no closure per round.
-      this.#timer = setTimeout(timeOut, ctx.commandTimeout, this);
+      this.#timer = setTimeout(timerFired, ctx.commandTimeout, this);
     }
   }
 
@@ -292,9 +295,22 @@ export class Round implements ReplySink {
     }
   }
 
+  /**
+   * @internal The command timeout ran out. Judged after one I/O turn: a timer that fired late
+   * on a busy event loop runs before the sockets are read, and replies already received
+   * would otherwise count as timeouts.
+   */
+  timerFired(): void {
+    this.#timer = undefined;
+    if (this.#decided) return;
+    this.#turn = afterIoTurn(timeOut, this);
+  }
+
   /** @internal Marks every node still pending as timed out and decides the round. */
   timeOut(): void {
     this.#timer = undefined;
+    this.#turn = undefined;
+    if (this.#decided) return;
     const votes = this.votes;
     for (let i = 0; i < votes.length; i++) {
       if (votes[i] === Vote.Pending) {
@@ -310,6 +326,7 @@ export class Round implements ReplySink {
   #decide(): void {
     this.#decided = true;
     if (this.#timer !== undefined) clearTimeout(this.#timer);
+    if (this.#turn !== undefined) clearImmediate(this.#turn);
     if (this.#young > 0) this.#judgeYoung();
     // Grants the scripts called old were judged on the quarantine of the round's start: if it
     // has grown since, they cannot be trusted, and the acquisition tries again at once.
@@ -411,6 +428,15 @@ export class Round implements ReplySink {
     return left[Math.max(0, this.#quorum - this.granted - 1)] ?? 0;
   }
 
+  /**
+   * No node answered: each timed out or was skipped as unresponsive. Most likely this process or
+   * the network is overloaded rather than every node down, and trying again every retryDelay
+   * would only add to the load.
+   */
+  get silent(): boolean {
+    return this.votes.every((vote) => vote === Vote.Timeout || vote === Vote.Skipped);
+  }
+
   /** Each node's outcome, for errors. */
   outcomes(): NodeOutcome[] {
     return Array.from(this.votes, (vote, i): NodeOutcome => {
@@ -436,6 +462,10 @@ export class Round implements ReplySink {
       }
     });
   }
+}
+
+function timerFired(round: Round): void {
+  round.timerFired();
 }
 
 function timeOut(round: Round): void {
