@@ -2,7 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { type Lock, Redlock } from "quorum-locks";
 import { createClient } from "redis";
 import { quantile } from "../stats.js";
-import { commandsOn } from "./waiting-cost.js";
+import { commandsDuring } from "./waiting-cost.js";
 
 export interface WaitersResult {
   waiters: number;
@@ -71,21 +71,7 @@ export async function waitersAtScale(
     await sleep(100);
   }
   await sleep(settleMs);
-  const before = await Promise.all(urls.map(commandsOn));
-  const started = performance.now();
-  await sleep(windowMs);
-  const after = await Promise.all(urls.map(commandsOn));
-  const seconds = (performance.now() - started) / 1_000;
-  let total = 0;
-  const byCommand = new Map<string, number>();
-  after.forEach((a, i) => {
-    for (const [name, n] of a) {
-      // The counting INFO itself left out.
-      const delta = n - (before[i]?.get(name) ?? 0) - (name === "info" ? 1 : 0);
-      total += delta;
-      if (delta > 0) byCommand.set(name, (byCommand.get(name) ?? 0) + delta);
-    }
-  });
+  const { total, seconds, commands } = await commandsDuring(urls, windowMs);
   const releasedAt = performance.now();
   await Promise.all(held.map((lock) => lock.release().catch(() => undefined)));
   const got = await Promise.all(locks);
@@ -103,6 +89,6 @@ export async function waitersAtScale(
     p50: times.length === 0 ? Number.NaN : quantile(times, 0.5),
     p99: times.length === 0 ? Number.NaN : quantile(times, 0.99),
     perWaiter: total / urls.length / seconds / waiters,
-    commands: [...byCommand].sort((a, b) => b[1] - a[1]),
+    commands,
   };
 }
