@@ -1,3 +1,4 @@
+import type { ContentionResult } from "./scenarios/contention.js";
 import type { StampedeResult } from "./scenarios/stampede.js";
 import type { WaitersResult } from "./scenarios/waiters.js";
 
@@ -30,6 +31,8 @@ export interface Results {
   waitingCost: Record<string, number>;
   /** W waiters in one process on distinct held keys (quorum-locks), by W. */
   waiters: Record<string, WaitersResult>;
+  /** C contenders in one process looping on one key, by contender, then by C. */
+  contention: Record<string, Record<string, ContentionResult>>;
   /** 8 processes contending for one key. */
   fairness: Record<string, { sections: number[]; jain: number; maxWaitMs: number }>;
   /** throughput with 2 of 5 nodes paused, and its ratio to the healthy figure. */

@@ -11,6 +11,7 @@ import { chart } from "./report/chart.js";
 import { markdown } from "./report/markdown.js";
 import { evaluateTargets } from "./report/targets.js";
 import type { Results } from "./results.js";
+import { type ContentionResult, contention } from "./scenarios/contention.js";
 import { fairness } from "./scenarios/fairness.js";
 import { handoff } from "./scenarios/handoff.js";
 import { latency } from "./scenarios/latency.js";
@@ -42,6 +43,8 @@ const config = quick
       stampedeRounds: 3,
       waiterCounts: [1_000],
       waitersWindowMs: 2_000,
+      contenderCounts: [128],
+      contentionMs: 1_000,
     }
   : {
       rounds: 5,
@@ -57,6 +60,8 @@ const config = quick
       stampedeRounds: 9,
       waiterCounts: [1_000, 10_000],
       waitersWindowMs: 5_000,
+      contenderCounts: [8, 32, 128],
+      contentionMs: 3_000,
     };
 
 /** Peers and floors measured in every throughput, latency, handoff and waiting scenario. */
@@ -123,6 +128,7 @@ const results: Results = {
   handoff: {},
   waitingCost: {},
   waiters: {},
+  contention: {},
   fairness: {},
   degraded: {},
   stampede: undefined,
@@ -260,6 +266,35 @@ try {
       log(
         `${count.toLocaleString("en").padEnd(8)} acquired ${r.acquired}/${count}  handoff p50 ${r.p50.toFixed(0)} ms  p99 ${r.p99.toFixed(0)} ms  ${r.perWaiter.toFixed(4)} commands/s/node per blocked waiter${r.commands.length === 0 ? "" : ` (${r.commands.map(([c, n]) => `${c} ${n}`).join(", ")})`}`,
       );
+      await flush();
+    }
+  }
+
+  if (wanted("contention")) {
+    log("\n# contention: C contenders in one process looping acquire/release on one key");
+    const field = quick
+      ? ["quorum-locks", "quorum-locks (fair)"]
+      : ["quorum-locks", "quorum-locks (fair)", "node-redlock", "redis-semaphore"];
+    for (const name of field) {
+      const c = await make(name);
+      const byCount: Record<string, ContentionResult> = {};
+      for (const count of config.contenderCounts) {
+        const r = await contention(c, urls, {
+          contenders: count,
+          windowMs: config.contentionMs,
+          settleMs: config.warmMs,
+          key: `contention:${name}:${count}`,
+        });
+        byCount[String(count)] = r;
+        log(
+          `${name.padEnd(26)} ${String(count).padStart(4)} contenders  ${r.handoffsPerSec.toFixed(0)} handoffs/s  ${r.requestsPerNodePerAcquisition.toFixed(1)} requests/node/acquisition (${r.perNodePerAcquisition.toFixed(1)} commands)  Jain ${r.jain.toFixed(2)}  (${r.commands
+            .slice(0, 6)
+            .map(([command, n]) => `${command} ${n}`)
+            .join(", ")})`,
+        );
+      }
+      results.contention[name] = byCount;
+      await c.close();
       await flush();
     }
   }

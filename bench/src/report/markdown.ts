@@ -34,6 +34,23 @@ export function markdown(r: Results): string {
       `| ${name}${r.versions[name] === undefined ? "" : ` <br><sub>${r.versions[name]}</sub>`} | ${cell(r.throughput[name]?.cyclesPerSec, 0, floorTp)} | ${cell(r.latency[name]?.p50, 3, floorP50)} | ${cell(r.latency[name]?.p99, 3, floorP99)} | ${handoff === undefined ? "—" : `${handoff.p50.toFixed(2)} / ${handoff.p90.toFixed(2)}`} | ${cell(r.waitingCost[name], 2)} | ${degraded === undefined ? "—" : "stalled" in degraded ? "stalls" : `${(degraded.ratio * 100).toFixed(0)} % of healthy`} | ${fair === undefined ? "—" : `${fair.jain.toFixed(3)}, ${fair.maxWaitMs.toFixed(0)} ms`} |`,
     );
   }
+  const crowds = Object.entries(r.contention);
+  if (crowds.length > 0) {
+    lines.push(
+      "",
+      "Contention: C contenders in one process looping acquire/release on one key (handoffs/s; requests per node per acquisition: script calls, pub/sub and connection commands; commands, with those the scripts ran; Jain).",
+      "",
+      "| library | contenders | handoffs/s | requests/node/acquisition | commands/node/acquisition | Jain |",
+      "| --- | --- | --- | --- | --- | --- |",
+    );
+    for (const [name, byCount] of crowds) {
+      for (const [count, c] of Object.entries(byCount)) {
+        lines.push(
+          `| ${name} | ${count} | ${c.handoffsPerSec.toFixed(0)} | ${c.requestsPerNodePerAcquisition.toFixed(1)} | ${c.perNodePerAcquisition.toFixed(1)} | ${c.jain.toFixed(2)} |`,
+        );
+      }
+    }
+  }
   if (r.stampede !== undefined) {
     const s = r.stampede;
     lines.push(

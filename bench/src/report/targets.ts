@@ -62,6 +62,27 @@ export function evaluateTargets(r: Results): Target[] {
       `${waiting.toFixed(2)}/s`,
     );
   }
+  const crowd = r.contention[OURS]?.["128"];
+  if (crowd !== undefined) {
+    const cost = crowd.requestsPerNodePerAcquisition;
+    add(
+      "contention/128/cost",
+      "128 contenders on one key: ≤ 6 requests per node per acquisition",
+      cost,
+      cost <= 6,
+      cost.toFixed(1),
+    );
+  }
+  const fairCrowd = r.contention[`${OURS} (fair)`]?.["128"];
+  if (fairCrowd !== undefined) {
+    add(
+      "contention/128/fair-jain",
+      "128 contenders, fair mode: Jain ≥ 0.9",
+      fairCrowd.jain,
+      fairCrowd.jain >= 0.9,
+      fairCrowd.jain.toFixed(2),
+    );
+  }
   for (const [count, w] of Object.entries(r.waiters)) {
     const id = `waiters/${count}`;
     add(

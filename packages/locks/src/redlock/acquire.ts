@@ -12,7 +12,7 @@ import { RELEASE_CHANNEL_PREFIX } from "./channels.js";
 import { type AcquireFailure, lockIdOf } from "./events.js";
 import { fairQueueKeys } from "./keys.js";
 import { createLock, type Lock, type LockContext } from "./lock.js";
-import { pause, ReleaseNotifier } from "./notifier.js";
+import { pause, ReleaseNotifier, type WakeMode } from "./notifier.js";
 import { fenceKeys, largestFence, raiseFence } from "./fencing.js";
 import { mayHold, Round, type RoundOptions } from "./round.js";
 import { newToken } from "./token.js";
@@ -104,6 +104,8 @@ class Acquisition {
   /** Some attempt found a resource held by another owner (for the events). */
   #contended = false;
   #notifier: ReleaseNotifier | undefined;
+  /** A fair lock's arrival score (the same on every node), else undefined. */
+  readonly #arrival: number | undefined;
   #seenNotifications = 0;
   /** Split votes in a row, just before the current attempt (see splitBackoff). */
   #splits = 0;
@@ -127,6 +129,7 @@ class Acquisition {
       // With the fence counter as a fourth key, fair-acquire grants with a fencing token.
       const fence = plan.fencing ? (fenceKeys(resources)[0] as string) : undefined;
       const arrival = ctx.clock.wall();
+      this.#arrival = arrival;
       const leaseMargin = Math.max(1_000, 2 * (plan.retryDelay + plan.retryJitter));
       this.#script = fairAcquire;
       this.#decode = plan.fencing ? fairAcquire.decodeFenced : fairAcquire.decode;
@@ -143,12 +146,14 @@ class Acquisition {
           ...m,
         });
     } else if (plan.fencing) {
+      this.#arrival = undefined;
       const { acquireFenced } = scripts;
       const fences = fenceKeys(resources);
       this.#script = acquireFenced;
       this.#decode = acquireFenced.decode;
       this.#encode = (m) => acquireFenced.encode({ resources, fences, token, ttl, ...m });
     } else {
+      this.#arrival = undefined;
       const { acquire } = scripts;
       this.#script = acquire;
       this.#decode = acquire.decode;
@@ -329,7 +334,9 @@ class Acquisition {
         },
       );
     } catch (error) {
-      this.#notifier?.stop();
+      // Woken, then gave up before an attempt answered the notice: the next waiter gets it.
+      const notifier = this.#notifier;
+      notifier?.stop(notifier.count > this.#seenNotifications);
       if (plan.fair) this.#leaveQueue(RELEASE_CHANNEL_PREFIX);
       const failure = this.#failure(error);
       if (this.#ctx.events.observed("acquireFailed")) this.#reportFailure(failure);
@@ -397,6 +404,17 @@ class Acquisition {
     }).done;
   }
 
+  /**
+   * One resource: wait in this process's line for it (a release wakes the head only; the fair
+   * lock's line is in arrival order, so that its head is the queue's). Several: every release
+   * of any of them wakes this waiter.
+   */
+  #wakeMode(): WakeMode {
+    if (this.#plan.resources.length > 1) return { wake: "all" };
+    if (this.#arrival === undefined) return { wake: "one", rank: joined++, tie: "" };
+    return { wake: "one", rank: this.#arrival, tie: this.#token };
+  }
+
   /** Waits before the next attempt; see the class comment. */
   async #wait(round: Round): Promise<void> {
     const plan = this.#plan;
@@ -426,7 +444,7 @@ class Acquisition {
     if (round.heldTtl < 0) this.#splits = 0;
     if (round.heldTtl >= 0) {
       if (this.#notifier === undefined) {
-        this.#notifier = new ReleaseNotifier(this.#ctx.nodes, plan.resources);
+        this.#notifier = new ReleaseNotifier(this.#ctx.nodes, plan.resources, this.#wakeMode());
         // Subscribed now; the next attempt at once catches a release that came before.
         if (await this.#notifier.start()) return;
       }
@@ -484,6 +502,9 @@ class Acquisition {
     return new LockAcquisitionError(resources, this.#attempts, outcomes, details);
   }
 }
+
+/** Joins of the waiting lines so far: the rank of a waiter that has no arrival score. */
+let joined = 0;
 
 /** Below this, a split vote's holder ttl is taken as a lock about to expire; see splitBackoff. */
 const SPLIT_EXPIRY_WINDOW = 50;
