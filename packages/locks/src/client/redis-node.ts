@@ -57,6 +57,13 @@ export class RedisNode {
   #lastProgress = 0;
   /** Scripts this connection's server is known to have cached (by SHA). */
   readonly #loaded = new Set<string>();
+  /**
+   * Scripts sent in full (EVAL) on this connection and not answered yet. A server runs one
+   * connection's commands in order, so an EVALSHA sent behind that EVAL finds the script
+   * cached: thousands of acquisitions started in one tick send the source once, not once each
+   * (a 2 KB script 10,000 × 5 times is 100 MB the nodes must parse before anything else).
+   */
+  readonly #sending = new Set<string>();
   #generation: number | undefined = -1;
   readonly #onStatus: NodeStatusListener | undefined;
   /** When the node was last seen down (monotonic ms); undefined while it is up. */
@@ -168,13 +175,21 @@ export class RedisNode {
     index: number,
     wait?: readonly string[],
   ): void {
-    const args = this.#argsFor(script, evalshaArgs, now);
+    const cached = this.#cached(script, now);
+    const args = cached === "no" ? evalSource(script, evalshaArgs) : evalshaArgs;
+    // Behind an EVAL that failed (it cached nothing): this vote fails, and is not sent again,
+    // which could let a rollback sent meanwhile overtake it.
+    const retry = cached !== "behind";
     if (wait !== undefined) {
-      this.#dispatchReplicated(script, args, evalshaArgs, now, sink, index, wait, true);
+      this.#dispatchReplicated(script, args, evalshaArgs, now, sink, index, wait, retry);
       return;
     }
     let sent = this.#send(args, now);
     if (this.#info !== undefined) sent = afterInfo(this.#info, sent);
+    if (!retry) {
+      this.#deliver(sent, script, sink, index);
+      return;
+    }
     this.#deliver(sent, script, sink, index, () => {
       // The server lost its script cache under a live connection: send it in full once.
       this.#deliver(
@@ -217,6 +232,7 @@ export class RedisNode {
         this.#answered();
         if (this.#downSince !== undefined) this.#markUp();
         this.#loaded.add(script.sha);
+        this.#sending.delete(script.sha);
         void acked.then((replicas) => {
           if (typeof replicas === "number") {
             sink.reply(index, reply, replicas);
@@ -229,6 +245,7 @@ export class RedisNode {
       },
       (error: unknown) => {
         this.#answered();
+        this.#sending.delete(script.sha);
         if (retry && isNoScript(error)) {
           // The WAIT behind it confirmed nothing of ours: send the script in full, and WAIT again.
           this.#loaded.delete(script.sha);
@@ -242,6 +259,8 @@ export class RedisNode {
             wait,
             false,
           );
+        } else if (isNoScript(error)) {
+          sink.fail(index, error);
         } else {
           this.errors++;
           this.markDown("error", error instanceof Error ? error : new Error(String(error)));
@@ -263,13 +282,17 @@ export class RedisNode {
         this.#answered();
         if (this.#downSince !== undefined) this.#markUp();
         this.#loaded.add(script.sha);
+        this.#sending.delete(script.sha);
         sink.reply(index, reply);
       },
       (error: unknown) => {
         this.#answered();
-        if (onNoScript !== undefined && isNoScript(error)) {
+        this.#sending.delete(script.sha);
+        if (isNoScript(error)) {
           this.#loaded.delete(script.sha);
-          onNoScript();
+          // A NOSCRIPT says nothing about the node's health.
+          if (onNoScript !== undefined) onNoScript();
+          else sink.fail(index, error);
         } else {
           this.errors++;
           this.markDown("error", error instanceof Error ? error : new Error(String(error)));
@@ -280,19 +303,25 @@ export class RedisNode {
   }
 
   /**
-   * EVALSHA once the script is known to be cached on this connection's server, EVAL (which
-   * caches it) until then. Retrying after NOSCRIPT instead would let a rollback sent meanwhile
-   * overtake the acquire it undoes; with this, retries happen only if someone flushes the
-   * script cache under a live connection.
+   * Whether this connection's server has `script` cached: `"yes"` (a reply came back),
+   * `"behind"` (an EVAL of it is in flight on this connection: an EVALSHA now runs after it), or
+   * `"no"` (send it in full; EVAL caches it). Retrying after NOSCRIPT instead of this would let
+   * a rollback sent meanwhile overtake the acquire it undoes; with it, retries happen only if
+   * someone flushes the script cache under a live connection. A cluster client routes each
+   * command to its keys' shard, whose cache the EVAL may not have reached: never "behind".
    */
-  #argsFor(script: LuaScript, evalshaArgs: readonly string[], now: number): readonly string[] {
+  #cached(script: LuaScript, now: number): "yes" | "behind" | "no" {
     const generation = this.adapter.generation;
     if (generation !== this.#generation) {
       this.#generation = generation;
       this.#loaded.clear();
+      this.#sending.clear();
       if (this.#restarts !== undefined) this.#readInfo(this.#restarts, now);
     }
-    return this.#loaded.has(script.sha) ? evalshaArgs : evalSource(script, evalshaArgs);
+    if (this.#loaded.has(script.sha)) return "yes";
+    if (this.#sending.has(script.sha)) return "behind";
+    if (this.adapter.cluster !== true) this.#sending.add(script.sha);
+    return "no";
   }
 
   /**
