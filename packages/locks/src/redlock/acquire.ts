@@ -101,6 +101,8 @@ class Acquisition {
   #retries = 0;
   #attempts = 0;
   #startedAt = 0;
+  /** When the current attempt left the gate (monotonic ms): its validity counts from then. */
+  #attemptStartedAt = 0;
   /** Some attempt found a resource held by another owner (for the events). */
   #contended = false;
   #notifier: ReleaseNotifier | undefined;
@@ -190,16 +192,26 @@ class Acquisition {
   }
 
   run(): Promise<Lock> {
-    const startedAt = this.#ctx.clock.monotonic();
-    this.#startedAt = startedAt;
-    this.#attempts++;
-    const attempt = this.#round().done;
+    this.#startedAt = this.#ctx.clock.monotonic();
+    const attempt = this.#attempt();
     if (this.#plan.fencing) {
       return attempt.then(
-        async (round) => (await this.#grantFenced(round, startedAt)) ?? this.#retry(round),
+        async (round) =>
+          (await this.#grantFenced(round, this.#attemptStartedAt)) ?? this.#retry(round),
       );
     }
-    return attempt.then((round) => this.#grant(round, startedAt) ?? this.#retry(round));
+    return attempt.then(
+      (round) => this.#grant(round, this.#attemptStartedAt) ?? this.#retry(round),
+    );
+  }
+
+  /** One round through the Redlock's gate; its validity counts from when it leaves the gate. */
+  #attempt(): Promise<Round> {
+    this.#attempts++;
+    return this.#ctx.attempts.run(() => {
+      this.#attemptStartedAt = this.#ctx.clock.monotonic();
+      return this.#round().done;
+    });
   }
 
   #round(): Round {
@@ -310,10 +322,9 @@ class Acquisition {
       await this.#wait(first);
       return await pRetry(
         async () => {
-          const startedAt = this.#ctx.clock.monotonic();
-          this.#attempts++;
           this.#seenNotifications = this.#notifier?.count ?? 0;
-          const round = await this.#round().done;
+          const round = await this.#attempt();
+          const startedAt = this.#attemptStartedAt;
           const lock = plan.fencing
             ? await this.#grantFenced(round, startedAt)
             : this.#grant(round, startedAt);

@@ -1,5 +1,6 @@
 import type { RedisNode } from "../client/redis-node.js";
 import type { Clock } from "./clock.js";
+import type { AttemptGate } from "./gate.js";
 import type { Lifecycle } from "./events.js";
 import type { RestartQuarantine } from "./quarantine.js";
 
@@ -15,4 +16,6 @@ export interface QuorumContext {
   /** Lifecycle events: ask `observed()` before building a payload. */
   readonly events: Lifecycle;
   readonly restartQuarantine: RestartQuarantine;
+  /** Bounds the acquisition attempts in flight (see AttemptGate). */
+  readonly attempts: AttemptGate;
 }

@@ -6,6 +6,7 @@ import { LockConfigError, type LockError, LockHoldLimitError } from "../errors/i
 import { isWellFormedName, ttlMilliseconds } from "../options/fields.js";
 import { parseOrThrow } from "../options/parse.js";
 import { type AcquirePlan, acquireLock } from "./acquire.js";
+import { AttemptGate } from "./gate.js";
 import { MARKER_KEY, RestartQuarantine } from "./quarantine.js";
 import { type Clock, systemClock } from "./clock.js";
 import {
@@ -88,6 +89,8 @@ export interface NodeState {
 }
 
 const ttlSchema = ttlMilliseconds();
+/** Acquisition attempts of one Redlock in flight at once, at most (see AttemptGate). */
+const MAX_ATTEMPTS_IN_FLIGHT = 512;
 const CLUSTER_WAIT =
   "is not available over a Redis Cluster client: WAIT names no key, so it cannot be routed to the shard of the lock's keys";
 const ignoreLoss = (): void => undefined;
@@ -183,6 +186,7 @@ export class Redlock extends EventEmitter<RedlockEvents> {
       clock,
       events,
       restartQuarantine: quarantine,
+      attempts: new AttemptGate(MAX_ATTEMPTS_IN_FLIGHT),
       onDisposeError: (lock, error) => {
         this.emit("releaseError", lock, error);
       },
