@@ -6,6 +6,8 @@ import { LockConfigError, type LockError, LockHoldLimitError } from "../errors/i
 import { isWellFormedName, ttlMilliseconds } from "../options/fields.js";
 import { parseOrThrow } from "../options/parse.js";
 import { type AcquirePlan, acquireLock } from "./acquire.js";
+import { type AdoptContext, adoptHandle } from "./adopt.js";
+import { HeldRegistry } from "./held.js";
 import { MARKER_KEY, RestartQuarantine } from "./quarantine.js";
 import { type Clock, systemClock } from "./clock.js";
 import {
@@ -21,7 +23,7 @@ import {
   type ReleasedEvent,
   type ReleaseFailedEvent,
 } from "./events.js";
-import type { Lock, LockContext } from "./lock.js";
+import type { Lock } from "./lock.js";
 import {
   type AcquireOptions,
   acquireOptionsSchema,
@@ -122,7 +124,7 @@ export class Redlock extends EventEmitter<RedlockEvents> {
   /** The options in force, defaults applied. */
   readonly options: Readonly<ResolvedRedlockOptions>;
   readonly #nodes: readonly RedisNode[];
-  readonly #ctx: LockContext;
+  readonly #ctx: AdoptContext;
   /** Some node is a Redis Cluster: every lock's keys must share one hash slot. */
   readonly #clustered: boolean;
   #closed = false;
@@ -186,6 +188,8 @@ export class Redlock extends EventEmitter<RedlockEvents> {
       onDisposeError: (lock, error) => {
         this.emit("releaseError", lock, error);
       },
+      held: new HeldRegistry(),
+      minReplicas: resolved.minReplicas,
     };
   }
 
@@ -291,10 +295,42 @@ export class Redlock extends EventEmitter<RedlockEvents> {
     }
   }
 
-  /** Closes the clients this Redlock created; clients you passed in stay open. */
+  /**
+   * Takes back, in this process, a lock that `JSON.stringify(lock)` (its `toJSON()`) described
+   * in another one: the result extends, releases and reports `isHeld()`, `remaining` and
+   * `fencingToken` like the original, and `await using` releases it. Both copies are the same
+   * lock (same token): either may extend or release it, and once one has released it the
+   * other's `extend()` rejects with LockOwnershipError. Its validity is the wire's
+   * `expiration`, carried over to this process's monotonic clock (clocks of the two machines
+   * that disagree shift it); a wire whose expiration has passed gives a lock that is not held
+   * (`release()` rejects with LockExpiredError, as for any expired lock). Which nodes hold its
+   * keys is unknown, so a release asks every node. Extensions wait for this Redlock's
+   * `minReplicas`. quit() releases it like the locks this Redlock acquired.
+   *
+   * The wire carries the whole token, a capability: whoever has it can extend and release the
+   * lock. Pass it over an authenticated, encrypted channel only, and never log it.
+   * @throws LockConfigError for a wire that is not one this package wrote (a wrong version,
+   *   an unknown kind, a malformed token, a non-finite expiration, bad resource names, a
+   *   fencing token that is not a decimal string, an unknown field); nothing is sent then.
+   */
+  adopt(wire: unknown): Lock {
+    return adoptHandle(this.#ctx, wire);
+  }
+
+  /**
+   * Releases the locks this Redlock still holds (acquired or adopted, and not yet released,
+   * lost or expired), all at once, then closes the clients this Redlock created; clients you
+   * passed in stay open. A graceful shutdown thus frees its locks at once instead of after
+   * their ttl. The releases are bounded by `commandTimeout`: a node that does not answer by
+   * then keeps our keys until they expire. Routines still running under `using()` (and any
+   * watchdog) stop being extended and their signal aborts with a LockOwnershipError saying the
+   * Redlock quit. Quitting again is a no-op. Nothing rejects: a release that fails is given
+   * up (its keys expire with their ttl).
+   */
   async quit(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    await this.#ctx.held.releaseAll(this.options.commandTimeout);
     await Promise.all(this.#nodes.map((n) => n.close()));
   }
 
