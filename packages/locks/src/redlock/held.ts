@@ -15,11 +15,8 @@ export interface Releasable {
 const SWEEP_FLOOR = 256;
 
 /**
- * The holds a Redlock still has, so that quit() frees them at once instead of leaving them to
- * their ttl. A hold adds itself when made (acquired or adopted) and removes itself when released
- * or lost. One its holder simply let expire, without releasing it, would stay: an amortized sweep
- * drops those that are no longer held whenever the set has doubled since the last sweep, so
- * a caller who never releases cannot grow it without bound.
+ * The holds a Redlock still has, for quit(). A hold adds itself when made and removes itself
+ * when released or lost; those let expire unreleased are swept whenever the set doubled.
  */
 export class HeldRegistry {
   readonly #holds = new Set<Releasable>();
@@ -54,9 +51,8 @@ export class HeldRegistry {
   }
 
   /**
-   * Stops every watchdog, then releases every hold that is still held, all at once, and
-   * resolves when all are settled or `timeout` ms have passed, whichever comes first (a dead
-   * node must not hold up a shutdown; what it still has expires with its ttl). Never rejects.
+   * Stops the watchdogs, then releases what is still held, all at once; resolves when all are
+   * settled or after `timeout` ms (a dead node must not hold up a shutdown). Never rejects.
    */
   async releaseAll(timeout: number): Promise<void> {
     const stoppers = [...this.#stoppers];
@@ -65,7 +61,7 @@ export class HeldRegistry {
       try {
         stop();
       } catch {
-        // A stopper is ours (a watchdog): it does not throw. Nothing must keep quit() from closing.
+        // Nothing may keep quit() from closing.
       }
     }
     const holds = [...this.#holds].filter((h) => h.isHeld());

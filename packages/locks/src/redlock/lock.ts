@@ -307,14 +307,9 @@ export class Lock implements AsyncDisposable {
   }
 
   /**
-   * The lock for {@link Redlock.adopt} in another process: `JSON.stringify(lock)` calls it. It
-   * holds the whole token, a capability (whoever has it can extend and release the lock): pass
-   * it over an authenticated, encrypted channel only and never log it. The library itself never
-   * serializes a lock: its events and errors carry the `lockId` (the token's first 8
-   * characters) instead.
-   *
-   * A lock serialized is handed off: this Redlock's quit() no longer releases it (the process
-   * that adopted it may still be using it). It can still be extended and released here.
+   * The lock's wire, for {@link Redlock.adopt} in another process (`JSON.stringify(lock)`). It
+   * holds the whole token, a capability: pass it over an authenticated, encrypted channel only,
+   * never log it. Once serialized, the lock is handed off: quit() no longer releases it here.
    */
   toJSON(): LockWire {
     this.#ctx.held.delete(this);
@@ -329,10 +324,7 @@ export class Lock implements AsyncDisposable {
     return wire;
   }
 
-  /**
-   * What `util.inspect` (console.log) shows: the lockId, not the whole token, so that logging a
-   * lock by mistake does not hand out the capability to release it.
-   */
+  /** What `util.inspect` shows: the lockId, not the whole token. */
   [Symbol.for("nodejs.util.inspect.custom")](): object {
     const shown: Record<string, unknown> = {
       kind: this.#kind,
@@ -342,7 +334,6 @@ export class Lock implements AsyncDisposable {
       expiration: this.#expiration,
     };
     if (this.fencingToken !== undefined) shown["fencingToken"] = this.fencingToken;
-    // A plain object under the class's name: inspect formats it with the caller's options.
     Object.defineProperty(shown, Symbol.toStringTag, { value: "Lock" });
     return shown;
   }

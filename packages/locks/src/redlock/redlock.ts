@@ -296,36 +296,23 @@ export class Redlock extends EventEmitter<RedlockEvents> {
   }
 
   /**
-   * Takes back, in this process, a lock that `JSON.stringify(lock)` (its `toJSON()`) described
-   * in another one: the result extends, releases and reports `isHeld()`, `remaining` and
-   * `fencingToken` like the original, and `await using` releases it. Both copies are the same
-   * lock (same token): either may extend or release it, and once one has released it the
-   * other's `extend()` rejects with LockOwnershipError. Its validity is the wire's
-   * `expiration`, carried over to this process's monotonic clock (clocks of the two machines
-   * that disagree shift it); a wire whose expiration has passed gives a lock that is not held
-   * (`release()` rejects with LockExpiredError, as for any expired lock). Which nodes hold its
-   * keys is unknown, so a release asks every node. Extensions wait for this Redlock's
-   * `minReplicas`. quit() releases it like the locks this Redlock acquired.
-   *
-   * The wire carries the whole token, a capability: whoever has it can extend and release the
-   * lock. Pass it over an authenticated, encrypted channel only, and never log it.
-   * @throws LockConfigError for a wire that is not one this package wrote (a wrong version,
-   *   an unknown kind, a malformed token, a non-finite expiration, bad resource names, a
-   *   fencing token that is not a decimal string, an unknown field); nothing is sent then.
+   * Takes back a lock that `JSON.stringify(lock)` described in another process: it extends
+   * (heals), releases and reports like the original, and quit() releases it. Both copies are
+   * one lock (one token): either may release it. Its validity is the wire's `expiration`, on
+   * this process's monotonic clock; a wire already expired gives a lock that is not held. Its
+   * release asks every node. The wire's token is a capability: see the README's "Handing a
+   * lock to another process".
+   * @throws LockConfigError for a wire that toJSON() did not write (nothing is sent).
    */
   adopt(wire: unknown): Lock {
     return adoptHandle(this.#ctx, wire);
   }
 
   /**
-   * Releases the locks this Redlock still holds (acquired or adopted, and not yet released,
-   * lost or expired), all at once, then closes the clients this Redlock created; clients you
-   * passed in stay open. A graceful shutdown thus frees its locks at once instead of after
-   * their ttl. The releases are bounded by `commandTimeout`: a node that does not answer by
-   * then keeps our keys until they expire. Routines still running under `using()` (and any
-   * watchdog) stop being extended and their signal aborts with a LockOwnershipError saying the
-   * Redlock quit. Quitting again is a no-op. Nothing rejects: a release that fails is given
-   * up (its keys expire with their ttl).
+   * Releases the locks this Redlock still holds (within `commandTimeout`: a node that does not
+   * answer keeps them until their ttl), then closes the clients it created; clients you passed
+   * in stay open. Watchdogs stop, and the signals of routines still running under `using()`
+   * abort with a LockOwnershipError. A second call does nothing.
    */
   async quit(): Promise<void> {
     if (this.#closed) return;

@@ -118,7 +118,7 @@ describe("adopting a lock", () => {
     );
   });
 
-  test("the adopted lock's validity follows the monotonic clock from the wire's wall-clock expiration", async () => {
+  test("the adopted lock's validity follows the monotonic clock from the wire's wall-clock expiration", () => {
     let wall = 1_000_000;
     let mono = 5_000;
     const redlock = env.redlock({ clock: { wall: () => wall, monotonic: () => mono } });
@@ -201,6 +201,7 @@ describe("the token is a capability", () => {
 
   test("String(lock) and util.inspect show the lockId, not the whole token", async () => {
     const lock = await env.redlock().acquire("secret", 10_000, { fencing: true });
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- what String() shows is the point
     expect(String(lock)).not.toContain(lock.value);
     const shown = inspect(lock);
     expect(shown).not.toContain(lock.value);
@@ -221,7 +222,7 @@ describe("the token is a capability", () => {
       "releaseFailed",
       "lost",
     ] as const) {
-      redlock.on(name, (event) => seen.push(event));
+      redlock.on(name, (event: unknown) => seen.push(event));
     }
     const lock = await redlock.acquire("capability", 10_000);
     await lock.extend(10_000);

@@ -59,7 +59,9 @@ describe("quit() releases what the Redlock still holds", () => {
     const running = new Promise<void>((resolve) => (started = resolve));
     const result = a.using("quit:using", 3_000, async (signal) => {
       started();
-      await new Promise((resolve) => signal.addEventListener("abort", resolve, { once: true }));
+      await new Promise((resolve) => {
+        signal.addEventListener("abort", resolve, { once: true });
+      });
       return signal.reason as unknown;
     });
     await running;
@@ -116,9 +118,9 @@ describe("a LockManager's close() releases through its Redlock", () => {
       "m:with",
       async (handle) => {
         started();
-        await new Promise((resolve) =>
-          handle.signal.addEventListener("abort", resolve, { once: true }),
-        );
+        await new Promise((resolve) => {
+          handle.signal.addEventListener("abort", resolve, { once: true });
+        });
         return handle.signal.reason as unknown;
       },
       { ttl: 3_000 },
