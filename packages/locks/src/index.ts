@@ -29,7 +29,7 @@ export {
   type NodeOutcome,
 } from "./errors/index.js";
 export type { Clock } from "./redlock/clock.js";
-export { Lock } from "./redlock/lock.js";
+export { Lock, type LockWire } from "./redlock/lock.js";
 export {
   type AcquireOptions,
   acquireOptionsSchema,

@@ -1,5 +1,6 @@
 import { LockError, LockExpiredError, LockOwnershipError } from "../errors/index.js";
-import type { Lock } from "../redlock/lock.js";
+import { type Lock, onQuitOf } from "../redlock/lock.js";
+import { QUIT_REASON } from "../redlock/held.js";
 import { ttlMilliseconds } from "../options/fields.js";
 import { parseOrThrow } from "../options/parse.js";
 import type { Watchdog } from "../redlock/watchdog.js";
@@ -48,6 +49,7 @@ export class LockHandle implements AsyncDisposable {
   readonly #hooks: HandleHooks;
   readonly #signal: AbortSignal;
   #expiryTimer: NodeJS.Timeout | undefined;
+  #unregisterQuit: (() => void) | undefined;
   #released = false;
 
   private constructor(resource: string, holding: Holding, hooks: HandleHooks) {
@@ -129,6 +131,7 @@ export class LockHandle implements AsyncDisposable {
     if (this.#released) return;
     this.#released = true;
     clearTimeout(this.#expiryTimer);
+    this.#unregisterQuit?.();
     if (this.#holding.kind !== "own") return;
     this.#holding.watchdog?.stop();
     const lock = this.#holding.lock;
@@ -162,9 +165,15 @@ export class LockHandle implements AsyncDisposable {
       if (lock.isHeld()) {
         this.#expiryTimer = setTimeout(check, timerDelay(Math.max(1, lock.remaining))).unref();
       } else {
+        this.#unregisterQuit?.();
         controller.abort(new LockExpiredError(lock.resources, lock.expiration));
       }
     };
     this.#expiryTimer = setTimeout(check, timerDelay(Math.max(1, lock.remaining))).unref();
+    // The Redlock's quit() releases the lock: the work it protects must stop now, not at expiry.
+    this.#unregisterQuit = onQuitOf(lock, () => {
+      clearTimeout(this.#expiryTimer);
+      controller.abort(new LockOwnershipError(lock.resources, [], QUIT_REASON));
+    });
   }
 }

@@ -13,6 +13,7 @@ import { markerKey } from "./quarantine.js";
 import { Round, type Votes } from "./round.js";
 import { RELEASE_CHANNEL_PREFIX } from "./channels.js";
 import { lockIdOf } from "./events.js";
+import type { HeldRegistry } from "./held.js";
 import { clockDrift } from "./validity.js";
 
 type LockState = "held" | "released" | "lost";
@@ -21,6 +22,28 @@ type LockState = "held" | "released" | "lost";
 export interface LockContext extends QuorumContext {
   /** A lock disposed with `await using` could not be released; disposal never throws. */
   onDisposeError(lock: Lock, error: LockError): void;
+  /** The holds this Redlock still has; its quit() releases them. */
+  readonly held: HeldRegistry;
+}
+
+/**
+ * What `JSON.stringify(lock)` gives ({@link Lock.toJSON}), and what {@link Redlock.adopt} takes
+ * back in another process. It carries the whole token: whoever has it can extend and release
+ * the lock.
+ */
+export interface LockWire {
+  /** The format's version: 1. */
+  readonly v: 1;
+  /** What the hold is: `"lock"` for a lock. */
+  readonly kind: string;
+  /** The locked resource names. */
+  readonly resources: readonly string[];
+  /** The owner's token (the lock's `value`). */
+  readonly token: string;
+  /** Epoch ms (wall clock) until which the lock is valid, as {@link Lock.expiration}. */
+  readonly expiration: number;
+  /** The fencing token as a decimal string, when the lock has one. */
+  readonly fencingToken?: string | undefined;
 }
 
 const durationSchema = ttlMilliseconds();
@@ -30,18 +53,22 @@ type LockParts = [
   resources: readonly string[],
   value: string,
   attempts: number,
-  holders: Votes,
+  /** The acquire round's votes; undefined (every node asked) for an adopted lock. */
+  holders: Votes | undefined,
   validUntil: number,
   minReplicas: number,
   fencingToken?: bigint,
+  /** What the hold is, as toJSON() reports it: "lock" unless a primitive built on Lock says. */
+  kind?: string,
 ];
 
 // Set by Lock's static block: the constructor and the loss stay out of the public surface
 // (their types are internals), yet Redlock.acquire and the watchdog reach them.
 let construct: (...parts: LockParts) => Lock;
 let lose: (lock: Lock, reason: LockError) => void;
+let heldOf: (lock: Lock) => HeldRegistry;
 
-/** Makes a held lock (Redlock.acquire, once a quorum granted). */
+/** Makes a held lock (Redlock.acquire, once a quorum granted; Redlock.adopt). */
 export function createLock(...parts: LockParts): Lock {
   return construct(...parts);
 }
@@ -52,6 +79,14 @@ export function markLost(lock: Lock, reason: LockError): void {
 }
 
 /**
+ * Calls `stop` when the Redlock that made `lock` quits (a watchdog stops and aborts its
+ * routine); returns the function that unregisters it.
+ */
+export function onQuitOf(lock: Lock, stop: () => void): () => void {
+  return heldOf(lock).onQuit(stop);
+}
+
+/**
  * A lock held on a quorum of nodes. It stays valid until `expiration` unless extended; after
  * that, or after `release()`, it is never reported as held again. Made by Redlock.acquire().
  */
@@ -59,12 +94,13 @@ export class Lock implements AsyncDisposable {
   static {
     construct = (...parts) => new Lock(...parts);
     lose = (lock, reason) => lock.#lose(reason);
+    heldOf = (lock) => lock.#ctx.held;
   }
   /** The locked resource names. */
   readonly resources: readonly string[];
   /** This owner's random token, stored as the value of every resource key. */
   readonly value: string;
-  /** How many attempts the acquisition took. */
+  /** How many attempts the acquisition took; 0 for a lock made by {@link Redlock.adopt}. */
   readonly attempts: number;
   /**
    * With `fencing: true`: a number larger than the fencing token of every earlier holder of any
@@ -82,13 +118,24 @@ export class Lock implements AsyncDisposable {
   #holders: Votes | undefined;
   /** Replicas that must confirm each extension (the acquisition's `minReplicas`). */
   readonly #minReplicas: number;
+  readonly #kind: string;
   #validUntil: number;
   #expiration: number;
   #state: LockState = "held";
   #lostReason: LockError | undefined;
 
   private constructor(
-    ...[ctx, resources, value, attempts, holders, validUntil, minReplicas, fencingToken]: LockParts
+    ...[
+      ctx,
+      resources,
+      value,
+      attempts,
+      holders,
+      validUntil,
+      minReplicas,
+      fencingToken,
+      kind = "lock",
+    ]: LockParts
   ) {
     this.#ctx = ctx;
     this.resources = resources;
@@ -97,8 +144,12 @@ export class Lock implements AsyncDisposable {
     this.fencingToken = fencingToken;
     this.#holders = holders;
     this.#minReplicas = minReplicas;
+    this.#kind = kind;
     this.#validUntil = validUntil;
-    this.#expiration = ctx.clock.wall() + (validUntil - ctx.clock.monotonic());
+    const now = ctx.clock.monotonic();
+    this.#expiration = ctx.clock.wall() + (validUntil - now);
+    // A lock adopted after its expiration is never held: nothing for quit() to release.
+    if (validUntil > now) ctx.held.add(this);
   }
 
   /** Epoch ms until which the lock is valid (its validity after the drift margin). */
@@ -232,6 +283,7 @@ export class Lock implements AsyncDisposable {
     const wasLost = this.#state === "lost";
     const expired = wasLost || ctx.clock.monotonic() >= this.#validUntil;
     this.#state = "released";
+    ctx.held.delete(this);
     const args = scripts.release.encode({
       resources: this.resources,
       token: this.value,
@@ -254,6 +306,38 @@ export class Lock implements AsyncDisposable {
     throw new LockReleaseError(this.resources, done.outcomes());
   }
 
+  /**
+   * The lock's wire, for {@link Redlock.adopt} in another process (`JSON.stringify(lock)`). It
+   * holds the whole token, a capability: pass it over an authenticated, encrypted channel only,
+   * never log it. Once serialized, the lock is handed off: quit() no longer releases it here.
+   */
+  toJSON(): LockWire {
+    this.#ctx.held.delete(this);
+    const wire: { -readonly [K in keyof LockWire]: LockWire[K] } = {
+      v: 1,
+      kind: this.#kind,
+      resources: this.resources,
+      token: this.value,
+      expiration: this.#expiration,
+    };
+    if (this.fencingToken !== undefined) wire.fencingToken = this.fencingToken.toString();
+    return wire;
+  }
+
+  /** What `util.inspect` shows: the lockId, not the whole token. */
+  [Symbol.for("nodejs.util.inspect.custom")](): object {
+    const shown: Record<string, unknown> = {
+      kind: this.#kind,
+      resources: this.resources,
+      lockId: lockIdOf(this.value),
+      held: this.isHeld(),
+      expiration: this.#expiration,
+    };
+    if (this.fencingToken !== undefined) shown["fencingToken"] = this.fencingToken;
+    Object.defineProperty(shown, Symbol.toStringTag, { value: "Lock" });
+    return shown;
+  }
+
   /** Releases the lock at the end of an `await using` scope; failures go to the Redlock's events. */
   async [Symbol.asyncDispose](): Promise<void> {
     try {
@@ -270,6 +354,7 @@ export class Lock implements AsyncDisposable {
     if (this.#state === "held") {
       this.#state = "lost";
       this.#lostReason = reason;
+      this.#ctx.held.delete(this);
       const events = this.#ctx.events;
       if (events.observed("lost")) {
         events.publish("lost", {

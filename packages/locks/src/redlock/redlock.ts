@@ -6,7 +6,9 @@ import { LockConfigError, type LockError, LockHoldLimitError } from "../errors/i
 import { isWellFormedName, ttlMilliseconds } from "../options/fields.js";
 import { parseOrThrow } from "../options/parse.js";
 import { type AcquirePlan, acquireLock } from "./acquire.js";
+import { type AdoptContext, adoptHandle } from "./adopt.js";
 import { AttemptGate } from "./gate.js";
+import { HeldRegistry } from "./held.js";
 import { MARKER_KEY, RestartQuarantine } from "./quarantine.js";
 import { type Clock, systemClock } from "./clock.js";
 import {
@@ -22,7 +24,7 @@ import {
   type ReleasedEvent,
   type ReleaseFailedEvent,
 } from "./events.js";
-import type { Lock, LockContext } from "./lock.js";
+import type { Lock } from "./lock.js";
 import {
   type AcquireOptions,
   acquireOptionsSchema,
@@ -125,7 +127,7 @@ export class Redlock extends EventEmitter<RedlockEvents> {
   /** The options in force, defaults applied. */
   readonly options: Readonly<ResolvedRedlockOptions>;
   readonly #nodes: readonly RedisNode[];
-  readonly #ctx: LockContext;
+  readonly #ctx: AdoptContext;
   /** Some node is a Redis Cluster: every lock's keys must share one hash slot. */
   readonly #clustered: boolean;
   #closed = false;
@@ -190,6 +192,8 @@ export class Redlock extends EventEmitter<RedlockEvents> {
       onDisposeError: (lock, error) => {
         this.emit("releaseError", lock, error);
       },
+      held: new HeldRegistry(),
+      minReplicas: resolved.minReplicas,
     };
   }
 
@@ -295,10 +299,29 @@ export class Redlock extends EventEmitter<RedlockEvents> {
     }
   }
 
-  /** Closes the clients this Redlock created; clients you passed in stay open. */
+  /**
+   * Takes back a lock that `JSON.stringify(lock)` described in another process: it extends
+   * (heals), releases and reports like the original, and quit() releases it. Both copies are
+   * one lock (one token): either may release it. Its validity is the wire's `expiration`, on
+   * this process's monotonic clock; a wire already expired gives a lock that is not held. Its
+   * release asks every node. The wire's token is a capability: see the README's "Handing a
+   * lock to another process".
+   * @throws LockConfigError for a wire that toJSON() did not write (nothing is sent).
+   */
+  adopt(wire: unknown): Lock {
+    return adoptHandle(this.#ctx, wire);
+  }
+
+  /**
+   * Releases the locks this Redlock still holds (within `commandTimeout`: a node that does not
+   * answer keeps them until their ttl), then closes the clients it created; clients you passed
+   * in stay open. Watchdogs stop, and the signals of routines still running under `using()`
+   * abort with a LockOwnershipError. A second call does nothing.
+   */
   async quit(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    await this.#ctx.held.releaseAll(this.options.commandTimeout);
     await Promise.all(this.#nodes.map((n) => n.close()));
   }
 

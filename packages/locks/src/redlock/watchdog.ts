@@ -1,5 +1,11 @@
-import { LockError, LockExpiredError, LockHoldLimitError } from "../errors/index.js";
-import { type Lock, markLost } from "./lock.js";
+import {
+  LockError,
+  LockExpiredError,
+  LockHoldLimitError,
+  LockOwnershipError,
+} from "../errors/index.js";
+import { QUIT_REASON } from "./held.js";
+import { type Lock, markLost, onQuitOf } from "./lock.js";
 
 /** Caps on how long a watchdog keeps its lock; an unset cap does not apply. */
 export interface WatchdogCaps {
@@ -28,7 +34,8 @@ export function defaultExtensionThreshold(ttl: number): number {
  * aborts `signal`. Nothing here throws from a timer: failures become the abort reason and the
  * `onLost` callback. When a cap is reached (see {@link WatchdogCaps}), it stops extending and
  * aborts `signal` with a LockHoldLimitError instead; the lock is not lost then, so `onLost` is
- * not called.
+ * not called. When the lock's Redlock quits, it stops and aborts `signal` with the quit's
+ * LockOwnershipError (quit() then releases the lock); `onLost` is not called either.
  */
 export class Watchdog {
   readonly #lock: Lock;
@@ -43,6 +50,7 @@ export class Watchdog {
   #expiryTimer: NodeJS.Timeout | undefined;
   #stopped = false;
   #extensions = 0;
+  readonly #unregister: () => void;
 
   /** @param onExtended `@internal` told of each extension (the manager's statistics count them). */
   constructor(
@@ -59,6 +67,11 @@ export class Watchdog {
     this.#onLost = onLost;
     this.#onExtended = onExtended;
     this.#caps = caps;
+    this.#unregister = onQuitOf(lock, () => {
+      if (this.#stopped) return;
+      this.stop();
+      this.#controller.abort(new LockOwnershipError(lock.resources, [], QUIT_REASON));
+    });
     this.#schedule();
   }
 
@@ -72,6 +85,7 @@ export class Watchdog {
     this.#stopped = true;
     clearTimeout(this.#extendTimer);
     clearTimeout(this.#expiryTimer);
+    this.#unregister();
   }
 
   #schedule(): void {
