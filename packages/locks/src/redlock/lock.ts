@@ -7,7 +7,9 @@ import {
 } from "../errors/index.js";
 import { ttlMilliseconds } from "../options/fields.js";
 import { parseOrThrow } from "../options/parse.js";
-import { scripts } from "../scripts/index.js";
+import { type LuaScript, scripts } from "../scripts/index.js";
+import type { MarkerCall } from "../scripts/marker.js";
+import type { LockDecoder } from "../scripts/reply.js";
 import type { QuorumContext } from "./context.js";
 import { markerKey } from "./quarantine.js";
 import { Round, type Votes } from "./round.js";
@@ -25,6 +27,50 @@ export interface LockContext extends QuorumContext {
 
 const durationSchema = ttlMilliseconds();
 
+/** Which primitive a lock serves, in its events: absent for a plain lock (a mutex). */
+export type LockKind = "read" | "write";
+
+/** One script call of a lock's flavour: the script, its encoded call, its decoder. */
+export interface FlavourCall {
+  readonly script: LuaScript;
+  readonly args: string[];
+  readonly decode: LockDecoder;
+}
+
+/**
+ * What a lock built for another primitive (a read-write lock's read or write handle) differs
+ * in: the scripts that extend and release it, and what its events and wire form say. The rest
+ * (validity, healing, quarantine, loss, `await using`) is the mutex's.
+ */
+export interface LockFlavour {
+  /** Its events carry `kind`; its wire form names it. */
+  readonly kind: LockKind;
+  /** The name of the primitive (the read-write lock's name), for the wire form. */
+  readonly name: string;
+  /** The extension's call (healing where the lease is missing, never over another owner). */
+  extend(call: { token: string; ttl: number } & MarkerCall): FlavourCall;
+  /** The release's call, announced on the primitive's release channel. */
+  release(token: string): FlavourCall;
+}
+
+/**
+ * A lock in a form another process can rebuild it from (the read-write lock's adopt). The
+ * token is a capability: whoever has it can extend and release the lock.
+ */
+export interface LockWire {
+  readonly v: 1;
+  /** `"lock"` for a plain lock; a read-write lock's handles say which lease they hold. */
+  readonly kind: "lock" | LockKind;
+  readonly resources: readonly string[];
+  readonly token: string;
+  /** Epoch ms until which the lock is valid. */
+  readonly expiration: number;
+  /** The fencing token, in decimal, when the lock has one. */
+  readonly fencingToken?: string;
+  /** The primitive's name. */
+  readonly name: string;
+}
+
 type LockParts = [
   ctx: LockContext,
   resources: readonly string[],
@@ -34,12 +80,15 @@ type LockParts = [
   validUntil: number,
   minReplicas: number,
   fencingToken?: bigint,
+  flavour?: LockFlavour,
 ];
 
 // Set by Lock's static block: the constructor and the loss stay out of the public surface
 // (their types are internals), yet Redlock.acquire and the watchdog reach them.
 let construct: (...parts: LockParts) => Lock;
 let lose: (lock: Lock, reason: LockError) => void;
+let retire: (lock: Lock) => boolean;
+let flavourOf: (lock: Lock) => LockFlavour | undefined;
 
 /** Makes a held lock (Redlock.acquire, once a quorum granted). */
 export function createLock(...parts: LockParts): Lock {
@@ -52,6 +101,19 @@ export function markLost(lock: Lock, reason: LockError): void {
 }
 
 /**
+ * Marks a held `lock` released without sending anything (its keys became another lease's: a
+ * downgrade). Returns false when it was no longer held.
+ */
+export function retireLock(lock: Lock): boolean {
+  return retire(lock);
+}
+
+/** The flavour `lock` was made with (undefined for a plain lock). */
+export function lockFlavour(lock: Lock): LockFlavour | undefined {
+  return flavourOf(lock);
+}
+
+/**
  * A lock held on a quorum of nodes. It stays valid until `expiration` unless extended; after
  * that, or after `release()`, it is never reported as held again. Made by Redlock.acquire().
  */
@@ -59,6 +121,12 @@ export class Lock implements AsyncDisposable {
   static {
     construct = (...parts) => new Lock(...parts);
     lose = (lock, reason) => lock.#lose(reason);
+    retire = (lock) => {
+      if (!lock.isHeld()) return false;
+      lock.#state = "released";
+      return true;
+    };
+    flavourOf = (lock) => lock.#flavour;
   }
   /** The locked resource names. */
   readonly resources: readonly string[];
@@ -74,6 +142,7 @@ export class Lock implements AsyncDisposable {
    */
   readonly fencingToken: bigint | undefined;
   readonly #ctx: LockContext;
+  readonly #flavour: LockFlavour | undefined;
   /**
    * Where our keys may be, for release: the acquire round's votes (asked, not answered "held"),
    * until the first extension; undefined (every node) after it, since it may have set them on
@@ -88,9 +157,20 @@ export class Lock implements AsyncDisposable {
   #lostReason: LockError | undefined;
 
   private constructor(
-    ...[ctx, resources, value, attempts, holders, validUntil, minReplicas, fencingToken]: LockParts
+    ...[
+      ctx,
+      resources,
+      value,
+      attempts,
+      holders,
+      validUntil,
+      minReplicas,
+      fencingToken,
+      flavour,
+    ]: LockParts
   ) {
     this.#ctx = ctx;
+    this.#flavour = flavour;
     this.resources = resources;
     this.value = value;
     this.attempts = attempts;
@@ -132,7 +212,7 @@ export class Lock implements AsyncDisposable {
       return this;
     }
     const startedAt = this.#ctx.clock.monotonic();
-    const base = { resources: this.resources, lockId: lockIdOf(this.value), ttl };
+    const base = { resources: this.resources, lockId: lockIdOf(this.value), ttl, ...this.#kind() };
     try {
       const granted = await this.#extend(ttl);
       const duration = this.#ctx.clock.monotonic() - startedAt;
@@ -160,13 +240,15 @@ export class Lock implements AsyncDisposable {
     if (startedAt >= this.#validUntil) {
       throw this.#lose(new LockExpiredError(this.resources, this.#expiration));
     }
-    const args = scripts.extend.encode({
-      resources: this.resources,
-      token: this.value,
-      ttl,
-      marker: markerKey(this.resources[0] as string, ctx.clustered),
-      quarantine: ctx.restartQuarantine.args,
-    });
+    const marker = markerKey(this.resources[0] as string, ctx.clustered);
+    const quarantine = ctx.restartQuarantine.args;
+    const call =
+      this.#flavour?.extend({ token: this.value, ttl, marker, quarantine }) ??
+      plainCall(
+        scripts.extend,
+        scripts.extend.encode({ resources: this.resources, token: this.value, ttl, marker, quarantine }),
+        scripts.extend.decode,
+      );
     // Every node is asked, not only those that granted the acquisition: a node that restarted
     // empty or was flushed since, one that was unresponsive then (skipped, nothing sent) or
     // still held a previous owner's expiring key, all may lack our keys now, and setting them
@@ -177,7 +259,7 @@ export class Lock implements AsyncDisposable {
     // guards acquisitions against a node that forgot another owner's key, which extend.lua never
     // writes over. Nodes answering "another owner" are denied, as before.
     this.#holders = undefined;
-    const round = await new Round(ctx, scripts.extend, args, scripts.extend.decode, {
+    const round = await new Round(ctx, call.script, call.args, call.decode, {
       holders: undefined,
       skipUnresponsive: false,
       earlyFailure: true,
@@ -213,7 +295,7 @@ export class Lock implements AsyncDisposable {
       return this.#release();
     }
     const startedAt = this.#ctx.clock.monotonic();
-    const base = { resources: this.resources, lockId: lockIdOf(this.value) };
+    const base = { resources: this.resources, lockId: lockIdOf(this.value), ...this.#kind() };
     try {
       await this.#release();
       const duration = this.#ctx.clock.monotonic() - startedAt;
@@ -232,12 +314,18 @@ export class Lock implements AsyncDisposable {
     const wasLost = this.#state === "lost";
     const expired = wasLost || ctx.clock.monotonic() >= this.#validUntil;
     this.#state = "released";
-    const args = scripts.release.encode({
-      resources: this.resources,
-      token: this.value,
-      channelPrefix: RELEASE_CHANNEL_PREFIX,
-    });
-    const round = new Round(ctx, scripts.release, args, scripts.release.decode, {
+    const call =
+      this.#flavour?.release(this.value) ??
+      plainCall(
+        scripts.release,
+        scripts.release.encode({
+          resources: this.resources,
+          token: this.value,
+          channelPrefix: RELEASE_CHANNEL_PREFIX,
+        }),
+        scripts.release.decode,
+      );
+    const round = new Round(ctx, call.script, call.args, call.decode, {
       holders: this.#holders,
       skipUnresponsive: false,
       earlyFailure: false,
@@ -276,10 +364,34 @@ export class Lock implements AsyncDisposable {
           resources: this.resources,
           lockId: lockIdOf(this.value),
           error: reason,
+          ...this.#kind(),
         });
       }
     }
     return reason;
+  }
+
+  /**
+   * The lock in a form another process can rebuild it from: see {@link LockWire}. The token is
+   * a capability (whoever has it can release the lock): pass it only over a trusted channel.
+   */
+  toJSON(): LockWire {
+    const wire: LockWire = {
+      v: 1,
+      kind: this.#flavour?.kind ?? "lock",
+      resources: this.resources,
+      token: this.value,
+      expiration: this.#expiration,
+      name: this.#flavour?.name ?? (this.resources[0] as string),
+    };
+    return this.fencingToken === undefined
+      ? wire
+      : { ...wire, fencingToken: this.fencingToken.toString() };
+  }
+
+  /** The `kind` field of its events, for a lock that serves another primitive. */
+  #kind(): { kind?: LockKind } {
+    return this.#flavour === undefined ? {} : { kind: this.#flavour.kind };
   }
 
   #assertUsable(): void {
@@ -290,4 +402,8 @@ export class Lock implements AsyncDisposable {
     if (this.#state === "lost" && this.#lostReason !== undefined) return this.#lostReason;
     return new LockOwnershipError(this.resources, [], "the lock was released");
   }
+}
+
+function plainCall(script: LuaScript, args: string[], decode: LockDecoder): FlavourCall {
+  return { script, args, decode };
 }
