@@ -246,7 +246,13 @@ export class Lock implements AsyncDisposable {
       this.#flavour?.extend({ token: this.value, ttl, marker, quarantine }) ??
       plainCall(
         scripts.extend,
-        scripts.extend.encode({ resources: this.resources, token: this.value, ttl, marker, quarantine }),
+        scripts.extend.encode({
+          resources: this.resources,
+          token: this.value,
+          ttl,
+          marker,
+          quarantine,
+        }),
         scripts.extend.decode,
       );
     // Every node is asked, not only those that granted the acquisition: a node that restarted

@@ -11,7 +11,7 @@
     ARGV[3]  the release channel ("" publishes nothing)
 
   Output:
-    1  Downgraded: the token is a reader now (it was the writer, or already a reader: a retry
+    1  RwDowngraded: the token is a reader now (it was the writer, or already a reader: a retry
        after a lost reply), and the writer key is gone
     0  ReleaseNone: the token is neither writer nor reader here; nothing changed
 

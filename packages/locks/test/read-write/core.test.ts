@@ -27,9 +27,7 @@ describe("read-write lock over 3 nodes", () => {
     await r2.release();
     const w = await rw.acquireWrite(10_000, { timeout: 2_000 });
     expect(w.isHeld()).toBe(true);
-    await expect(rw.acquireRead(10_000, { timeout: 300 })).rejects.toBeInstanceOf(
-      LockTimeoutError,
-    );
+    await expect(rw.acquireRead(10_000, { timeout: 300 })).rejects.toBeInstanceOf(LockTimeoutError);
     await expect(rw.acquireWrite(10_000, { timeout: 300 })).rejects.toBeInstanceOf(
       LockTimeoutError,
     );
@@ -44,7 +42,9 @@ describe("read-write lock over 3 nodes", () => {
     const r = await rw.acquireRead(30_000);
     const writer = rw.acquireWrite(10_000, { timeout: 20_000 });
     // The writer has recorded its intent on every node.
-    await waitFor(async () => (await env.nodes.values("{doc:2}:rw-intent")).every((v) => v !== null));
+    await waitFor(async () =>
+      (await env.nodes.values("{doc:2}:rw-intent")).every((v) => v !== null),
+    );
     await r.release();
     const w = await writer;
     const reader = rw.acquireRead(10_000, { timeout: 20_000 });
@@ -65,7 +65,9 @@ describe("read-write lock over 3 nodes", () => {
     await r2.release();
     // r1 is still a reader on every node.
     const scores = await Promise.all(
-      [0, 1, 2].map(async (i) => (await env.nodes.inspect(i)).zScore("{doc:3}:rw-readers", r1.value)),
+      [0, 1, 2].map(async (i) =>
+        (await env.nodes.inspect(i)).zScore("{doc:3}:rw-readers", r1.value),
+      ),
     );
     expect(scores.every((s) => s !== null)).toBe(true);
     await r1.release();

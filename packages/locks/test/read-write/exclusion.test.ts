@@ -14,7 +14,12 @@ function parseRwHolds(text: string): RwHold[] {
     .split("\n")
     .filter((line) => line.startsWith("{"))
     .map((line) => {
-      const raw = JSON.parse(line) as { owner: string; kind: "read" | "write"; start: string; end: string };
+      const raw = JSON.parse(line) as {
+        owner: string;
+        kind: "read" | "write";
+        start: string;
+        end: string;
+      };
       return { owner: raw.owner, kind: raw.kind, start: BigInt(raw.start), end: BigInt(raw.end) };
     });
 }
@@ -73,7 +78,14 @@ describe.each([1, 5])("read-write exclusion over %i node(s)", (n) => {
   test("worker processes: a writer never overlaps another holder, readers share", async () => {
     const results = await Promise.all(
       Array.from({ length: 4 }, (_, w) =>
-        runWorker("rw-contender", [env.nodes.urls.join(","), "rw-cross", "24", `p${w}`, "mixed", "3"]),
+        runWorker("rw-contender", [
+          env.nodes.urls.join(","),
+          "rw-cross",
+          "24",
+          `p${w}`,
+          "mixed",
+          "3",
+        ]),
       ),
     );
     const holds = results.flatMap((r) => parseRwHolds(r.stdout));

@@ -55,12 +55,12 @@ describe("read-write lock semantics over 3 nodes", () => {
     await waitFor(async () =>
       (await env.nodes.values("{intent}:rw-intent")).every((v) => v !== null),
     );
-    await expect(rw.acquireRead(10_000, { timeout: 0 })).rejects.toBeInstanceOf(
-      LockTimeoutError,
-    );
+    await expect(rw.acquireRead(10_000, { timeout: 0 })).rejects.toBeInstanceOf(LockTimeoutError);
     controller.abort();
     await expect(writer).rejects.toThrow();
-    await waitFor(async () => (await env.nodes.values("{intent}:rw-intent")).every((v) => v === null));
+    await waitFor(async () =>
+      (await env.nodes.values("{intent}:rw-intent")).every((v) => v === null),
+    );
     const r2 = await rw.acquireRead(10_000, { timeout: 0 });
     await r2.release();
     await r.release();
@@ -71,9 +71,12 @@ describe("read-write lock semantics over 3 nodes", () => {
     const rw = redlock.readWriteLock("crashed-writer", { intentTtl: 500 });
     const startedAt = performance.now();
     // A writer that recorded its intent and died: only the intent is left, with its ttl.
-    await env.nodes.hold("{crashed-writer}:rw-intent", "0123456789abcdef0123456789abcdef", 500, [
-      0, 1, 2,
-    ]);
+    await env.nodes.hold(
+      "{crashed-writer}:rw-intent",
+      "0123456789abcdef0123456789abcdef",
+      500,
+      [0, 1, 2],
+    );
     const r = await rw.acquireRead(10_000, { timeout: 10_000 });
     // Not before the intent ran out.
     expect(performance.now() - startedAt).toBeGreaterThanOrEqual(490);
@@ -94,11 +97,14 @@ describe("read-write lock semantics over 3 nodes", () => {
     let collected = "";
     child.child.stdout.on("data", (chunk: Buffer) => (collected += chunk.toString()));
     let childToken = "";
-    await waitFor(() => {
-      const line = /held ([0-9a-f]+)/.exec(collected);
-      if (line !== null) childToken = line[1] as string;
-      return childToken !== "";
-    }, { timeoutMs: 30_000 });
+    await waitFor(
+      () => {
+        const line = /held ([0-9a-f]+)/.exec(collected);
+        if (line !== null) childToken = line[1] as string;
+        return childToken !== "";
+      },
+      { timeoutMs: 30_000 },
+    );
     child.child.kill("SIGKILL");
     await child.done;
     let writeGrantedAt = -1;
@@ -223,9 +229,7 @@ describe("read-write lock with failed nodes (5)", () => {
     await r1.release();
     await r2.release();
     const w = await rw.acquireWrite(10_000, { timeout: 5_000 });
-    await expect(rw.acquireRead(10_000, { timeout: 300 })).rejects.toBeInstanceOf(
-      LockTimeoutError,
-    );
+    await expect(rw.acquireRead(10_000, { timeout: 300 })).rejects.toBeInstanceOf(LockTimeoutError);
     await w.release();
   });
 

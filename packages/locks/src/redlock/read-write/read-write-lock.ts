@@ -34,7 +34,11 @@ export interface RwHost {
   /** The acquisition's plan for `name`, as `acquire()` builds it (defaults, quarantine). */
   plan(name: string, ttl: number, options: RwUsingOptions | undefined): AcquirePlan;
   /** Runs `routine` under the lease `plan` acquires, as `using()` does (watchdog, release). */
-  hold<T>(plan: AcquirePlan, options: RwUsingOptions | undefined, routine: RwRoutine<T>): Promise<T>;
+  hold<T>(
+    plan: AcquirePlan,
+    options: RwUsingOptions | undefined,
+    routine: RwRoutine<T>,
+  ): Promise<T>;
 }
 
 const ttlSchema = ttlMilliseconds();
@@ -123,10 +127,7 @@ export class ReadWriteLock {
    */
   acquireWrite(ttl: number, options?: RwAcquireOptions): Promise<Lock> {
     try {
-      return acquireLock(
-        this.#host.ctx,
-        this.#plan("write", ttl, options, rwAcquireOptionsSchema),
-      );
+      return acquireLock(this.#host.ctx, this.#plan("write", ttl, options, rwAcquireOptionsSchema));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -179,7 +180,12 @@ export class ReadWriteLock {
     const startedAt = ctx.clock.monotonic();
     const channel = rwChannel(this.#keys);
     const { rwDowngrade } = scripts;
-    const args = rwDowngrade.encode({ keys: this.#keys, token: write.value, ttl: validTtl, channel });
+    const args = rwDowngrade.encode({
+      keys: this.#keys,
+      token: write.value,
+      ttl: validTtl,
+      channel,
+    });
     const round = await new Round(ctx, rwDowngrade, args, rwDowngrade.decode, {
       holders: undefined,
       skipUnresponsive: false,
