@@ -122,7 +122,9 @@ describe("read-write lock over 3 nodes", () => {
       LockConfigError,
     );
     await expect(
-      rw.usingWrite(1_000, { automaticExtensionThreshold: 2_000 }, async () => undefined),
+      rw.usingWrite(1_000, { automaticExtensionThreshold: 2_000 }, () =>
+        Promise.resolve(undefined),
+      ),
     ).rejects.toBeInstanceOf(LockConfigError);
     expect(() => rw.adopt({ v: 2 })).toThrow(LockConfigError);
     const plain = await redlock.acquire("plain", 1_000);
