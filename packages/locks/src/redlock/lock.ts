@@ -58,10 +58,13 @@ export interface LockFlavour {
  * token is a capability: whoever has it can extend and release the lock.
  */
 export interface LockWire {
+  /** The wire format's version. */
   readonly v: 1;
   /** `"lock"` for a plain lock; a read-write lock's handles say which lease they hold. */
   readonly kind: "lock" | LockKind;
+  /** The lock's resources (a read-write lock's handle: its name, alone). */
   readonly resources: readonly string[];
+  /** The owner's token: a capability, whoever has it can extend and release the lock. */
   readonly token: string;
   /** Epoch ms until which the lock is valid. */
   readonly expiration: number;

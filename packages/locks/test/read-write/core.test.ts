@@ -89,6 +89,21 @@ describe("read-write lock over 3 nodes", () => {
     await r.release();
   });
 
+  test("a refused attempt rolls back the leases it set on a minority", async () => {
+    const redlock = env.redlock();
+    const rw = redlock.readWriteLock("doc:8");
+    const other = "0123456789abcdef0123456789abcdef";
+    // Another writer holds two nodes of three: a reader wins only the third, and gives it back.
+    await env.nodes.hold("{doc:8}:rw-writer", other, 10_000, [0, 1]);
+    await expect(rw.acquireRead(5_000, { timeout: 0 })).rejects.toBeInstanceOf(LockTimeoutError);
+    await waitFor(
+      async () => (await (await env.nodes.inspect(2)).zCard("{doc:8}:rw-readers")) === 0,
+    );
+    await expect(rw.acquireWrite(5_000, { timeout: 0 })).rejects.toBeInstanceOf(LockTimeoutError);
+    await waitFor(async () => (await env.nodes.values("{doc:8}:rw-writer"))[2] === null);
+    expect(await env.nodes.values("{doc:8}:rw-writer")).toEqual([other, other, null]);
+  });
+
   test("events name the lease's kind", async () => {
     const redlock = env.redlock();
     const acquired: AcquiredEvent[] = [];

@@ -138,6 +138,7 @@ export class ReadWriteLock {
    * `redlock.using()` does; released afterwards.
    */
   usingRead<T>(ttl: number, routine: RwRoutine<T>): Promise<T>;
+  /** With `using()`'s options (threshold, caps, timeout, signal, ...). */
   usingRead<T>(ttl: number, options: RwUsingOptions, routine: RwRoutine<T>): Promise<T>;
   usingRead<T>(
     ttl: number,
@@ -149,6 +150,7 @@ export class ReadWriteLock {
 
   /** Runs `routine` under the write lease, as {@link ReadWriteLock.usingRead}. */
   usingWrite<T>(ttl: number, routine: RwRoutine<T>): Promise<T>;
+  /** With `using()`'s options (threshold, caps, timeout, signal, ...). */
   usingWrite<T>(ttl: number, options: RwUsingOptions, routine: RwRoutine<T>): Promise<T>;
   usingWrite<T>(
     ttl: number,
