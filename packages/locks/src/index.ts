@@ -29,7 +29,16 @@ export {
   type NodeOutcome,
 } from "./errors/index.js";
 export type { Clock } from "./redlock/clock.js";
-export { Lock, type LockWire } from "./redlock/lock.js";
+export { Lock, type LockKind, type LockWire } from "./redlock/lock.js";
+export { ReadWriteLock, type RwRoutine } from "./redlock/read-write/read-write-lock.js";
+export {
+  type ReadWriteLockOptions,
+  readWriteLockOptionsSchema,
+  type RwAcquireOptions,
+  rwAcquireOptionsSchema,
+  type RwUsingOptions,
+  rwUsingOptionsSchema,
+} from "./redlock/read-write/options.js";
 export {
   type AcquireOptions,
   acquireOptionsSchema,

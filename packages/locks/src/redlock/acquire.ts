@@ -11,7 +11,13 @@ import type { LockDecoder } from "../scripts/reply.js";
 import { RELEASE_CHANNEL_PREFIX } from "./channels.js";
 import { type AcquireFailure, lockIdOf } from "./events.js";
 import { fairQueueKeys } from "./keys.js";
-import { createLock, type Lock, type LockContext } from "./lock.js";
+import {
+  createLock,
+  type FlavourCall,
+  type Lock,
+  type LockContext,
+  type LockFlavour,
+} from "./lock.js";
 import { pause, ReleaseNotifier, type WakeMode } from "./notifier.js";
 import { fenceKeys, largestFence, raiseFence } from "./fencing.js";
 import { mayHold, Round, type RoundOptions } from "./round.js";
@@ -36,6 +42,30 @@ export interface AcquirePlan {
   readonly countQuarantined: boolean;
   /** Replicas that must confirm each grant (WAIT); 0: none. Kept by the lock for extensions. */
   readonly minReplicas: number;
+  /** Another primitive's scripts (a read-write lock's); absent for a plain lock. */
+  readonly flavour?: AcquireFlavour | undefined;
+}
+
+/**
+ * What an acquisition for another primitive (a read or write lease of a read-write lock) runs
+ * instead of the mutex's scripts; the loop around them (rounds, validity, waiting for a release
+ * notice, rollback, timeout) is the same.
+ */
+export interface AcquireFlavour {
+  readonly script: LuaScript;
+  /** The acquire script's decoder (with `fencing`, one whose grants carry the fencing token). */
+  readonly decode: LockDecoder;
+  encode(token: string, marker: MarkerCall): string[];
+  /** Undoes a failed attempt where it may have set something, announcing nothing. */
+  rollback(token: string): FlavourCall;
+  /** Run once when the acquisition gives up (a waiting writer's intent goes). */
+  leave?(token: string): FlavourCall;
+  /** The keys whose release channels wake a waiter (see ReleaseNotifier). */
+  readonly notifyOn: readonly string[];
+  /** With `fencing`: the keys that hold our token, whose fence counters raiseFence lifts. */
+  readonly fenced: readonly string[];
+  /** For the lock that is granted. */
+  readonly lock: LockFlavour;
 }
 
 /** A failed attempt; p-retry retries on it. Carries the round for the final error. */
@@ -125,7 +155,12 @@ class Acquisition {
     const token = this.#token;
     const first = resources[0] as string;
     this.#marker = markerKey(first, ctx.clustered);
-    if (plan.fair) {
+    const flavour = plan.flavour;
+    if (flavour !== undefined) {
+      this.#script = flavour.script;
+      this.#decode = flavour.decode;
+      this.#encode = (m) => flavour.encode(token, m);
+    } else if (plan.fair) {
       const { fairAcquire } = scripts;
       const [queue, leases] = fairQueueKeys(first);
       // With the fence counter as a fourth key, fair-acquire grants with a fencing token.
@@ -243,6 +278,7 @@ class Acquisition {
         if (this.#plan.fair && round.granted < round.votes.length) this.#leaveQueue("");
         if (ctx.events.observed("acquired")) {
           ctx.events.publish("acquired", {
+            ...this.#kind(),
             resources: this.#plan.resources,
             lockId: lockIdOf(this.#token),
             duration: now - this.#startedAt,
@@ -262,6 +298,7 @@ class Acquisition {
           validUntil,
           this.#plan.minReplicas,
           fence,
+          this.#plan.flavour?.lock,
         );
       }
     }
@@ -282,7 +319,7 @@ class Acquisition {
     if (!agreed) {
       const raised = await raiseFence(
         ctx,
-        this.#plan.resources,
+        this.#plan.flavour?.fenced ?? this.#plan.resources,
         this.#token,
         token,
         round.votes,
@@ -303,6 +340,15 @@ class Acquisition {
    */
   #rollback(round: Round): void {
     if (!round.votes.some(mayHold)) return;
+    const flavour = this.#plan.flavour;
+    if (flavour !== undefined) {
+      const undo = flavour.rollback(this.#token);
+      void new Round(this.#ctx, undo.script, undo.args, undo.decode, {
+        ...ROLLBACK_OPTIONS,
+        holders: round.votes,
+      }).done;
+      return;
+    }
     const { release } = scripts;
     const args = release.encode({
       resources: this.#plan.resources,
@@ -349,6 +395,14 @@ class Acquisition {
       const notifier = this.#notifier;
       notifier?.stop(notifier.count > this.#seenNotifications);
       if (plan.fair) this.#leaveQueue(RELEASE_CHANNEL_PREFIX);
+      const leave = plan.flavour?.leave?.(this.#token);
+      if (leave !== undefined) {
+        void new Round(this.#ctx, leave.script, leave.args, leave.decode, {
+          holders: undefined,
+          skipUnresponsive: true,
+          earlyFailure: false,
+        }).done;
+      }
       const failure = this.#failure(error);
       if (this.#ctx.events.observed("acquireFailed")) this.#reportFailure(failure);
       throw failure;
@@ -390,6 +444,7 @@ class Acquisition {
             ? "exhausted"
             : "error";
     this.#ctx.events.publish("acquireFailed", {
+      ...this.#kind(),
       resources: this.#plan.resources,
       duration: this.#ctx.clock.monotonic() - this.#startedAt,
       attempts: this.#attempts,
@@ -421,7 +476,10 @@ class Acquisition {
    * of any of them wakes this waiter.
    */
   #wakeMode(): WakeMode {
-    if (this.#plan.resources.length > 1) return { wake: "all" };
+    // A writer's release lets every waiting reader in: read-write waiters are all woken.
+    if (this.#plan.resources.length > 1 || this.#plan.flavour !== undefined) {
+      return { wake: "all" };
+    }
     if (this.#arrival === undefined) return { wake: "one", rank: joined++, tie: "" };
     return { wake: "one", rank: this.#arrival, tie: this.#token };
   }
@@ -455,7 +513,11 @@ class Acquisition {
     if (round.heldTtl < 0) this.#splits = 0;
     if (round.heldTtl >= 0) {
       if (this.#notifier === undefined) {
-        this.#notifier = new ReleaseNotifier(this.#ctx.nodes, plan.resources, this.#wakeMode());
+        this.#notifier = new ReleaseNotifier(
+          this.#ctx.nodes,
+          plan.flavour?.notifyOn ?? plan.resources,
+          this.#wakeMode(),
+        );
         // Subscribed now; the next attempt at once catches a release that came before.
         if (await this.#notifier.start()) return;
       }
@@ -493,6 +555,12 @@ class Acquisition {
     }
     const delay = plan.retryDelay + Math.floor(Math.random() * plan.retryJitter);
     return pause(plan.timeout === undefined ? delay : Math.min(left, delay), plan.signal);
+  }
+
+  /** The `kind` field of the events, for another primitive's acquisition. */
+  #kind(): { kind?: LockFlavour["kind"] } {
+    const flavour = this.#plan.flavour;
+    return flavour === undefined ? {} : { kind: flavour.lock.kind };
   }
 
   #failure(error: unknown): Error {

@@ -117,7 +117,6 @@ function adoptLock(ctx: AdoptContext, wire: LockWire): Lock {
     validUntil,
     ctx.minReplicas,
     wire.fencingToken === undefined ? undefined : BigInt(wire.fencingToken),
-    wire.kind,
   );
 }
 

@@ -19,6 +19,11 @@ export interface LockEventBase {
   readonly resources: readonly string[];
   /** How long the call took, in ms, from the call to its outcome. */
   readonly duration: number;
+  /**
+   * For a read-write lock's handle: which lease it is (its resources are then the read-write
+   * lock's name); absent for a plain lock.
+   */
+  readonly kind?: "read" | "write";
 }
 
 /** A lock was acquired on a quorum. */
@@ -92,6 +97,8 @@ export interface ReleaseFailedEvent extends LockEventBase {
  */
 export interface LostEvent {
   readonly resources: readonly string[];
+  /** As {@link LockEventBase.kind}. */
+  readonly kind?: "read" | "write";
   readonly lockId: string;
   /** Why: LockExpiredError, LockOwnershipError or the extension's failure. */
   readonly error: LockError;

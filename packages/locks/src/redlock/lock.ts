@@ -7,7 +7,9 @@ import {
 } from "../errors/index.js";
 import { ttlMilliseconds } from "../options/fields.js";
 import { parseOrThrow } from "../options/parse.js";
-import { scripts } from "../scripts/index.js";
+import { type LuaScript, scripts } from "../scripts/index.js";
+import type { MarkerCall } from "../scripts/marker.js";
+import type { LockDecoder } from "../scripts/reply.js";
 import type { QuorumContext } from "./context.js";
 import { markerKey } from "./quarantine.js";
 import { Round, type Votes } from "./round.js";
@@ -34,7 +36,7 @@ export interface LockContext extends QuorumContext {
 export interface LockWire {
   /** The format's version: 1. */
   readonly v: 1;
-  /** What the hold is: `"lock"` for a lock. */
+  /** What the hold is: `"lock"` for a lock, `"read"`/`"write"` for a read-write lock's. */
   readonly kind: string;
   /** The locked resource names. */
   readonly resources: readonly string[];
@@ -44,9 +46,37 @@ export interface LockWire {
   readonly expiration: number;
   /** The fencing token as a decimal string, when the lock has one. */
   readonly fencingToken?: string | undefined;
+  /** The primitive's name, for a hold of a primitive built on locks (a read-write lock's). */
+  readonly name?: string | undefined;
 }
 
 const durationSchema = ttlMilliseconds();
+
+/** Which primitive a lock serves, in its events: absent for a plain lock (a mutex). */
+export type LockKind = "read" | "write";
+
+/** One script call of a lock's flavour: the script, its encoded call, its decoder. */
+export interface FlavourCall {
+  readonly script: LuaScript;
+  readonly args: string[];
+  readonly decode: LockDecoder;
+}
+
+/**
+ * What a lock built for another primitive (a read-write lock's read or write handle) differs
+ * in: the scripts that extend and release it, and what its events and wire form say. The rest
+ * (validity, healing, quarantine, loss, `await using`) is the mutex's.
+ */
+export interface LockFlavour {
+  /** Its events carry `kind`; its wire form names it. */
+  readonly kind: LockKind;
+  /** The name of the primitive (the read-write lock's name), for the wire form. */
+  readonly name: string;
+  /** The extension's call (healing where the lease is missing, never over another owner). */
+  extend(call: { token: string; ttl: number } & MarkerCall): FlavourCall;
+  /** The release's call, announced on the primitive's release channel. */
+  release(token: string): FlavourCall;
+}
 
 type LockParts = [
   ctx: LockContext,
@@ -58,8 +88,8 @@ type LockParts = [
   validUntil: number,
   minReplicas: number,
   fencingToken?: bigint,
-  /** What the hold is, as toJSON() reports it: "lock" unless a primitive built on Lock says. */
-  kind?: string,
+  /** A primitive built on Lock (its scripts, its kind); undefined for a plain lock. */
+  flavour?: LockFlavour,
 ];
 
 // Set by Lock's static block: the constructor and the loss stay out of the public surface
@@ -67,6 +97,8 @@ type LockParts = [
 let construct: (...parts: LockParts) => Lock;
 let lose: (lock: Lock, reason: LockError) => void;
 let heldOf: (lock: Lock) => HeldRegistry;
+let retire: (lock: Lock) => boolean;
+let flavourOf: (lock: Lock) => LockFlavour | undefined;
 
 /** Makes a held lock (Redlock.acquire, once a quorum granted; Redlock.adopt). */
 export function createLock(...parts: LockParts): Lock {
@@ -87,6 +119,19 @@ export function onQuitOf(lock: Lock, stop: () => void): () => void {
 }
 
 /**
+ * Marks a held `lock` released without sending anything (its keys became another lease's: a
+ * downgrade). Returns false when it was no longer held.
+ */
+export function retireLock(lock: Lock): boolean {
+  return retire(lock);
+}
+
+/** The flavour `lock` was made with (undefined for a plain lock). */
+export function lockFlavour(lock: Lock): LockFlavour | undefined {
+  return flavourOf(lock);
+}
+
+/**
  * A lock held on a quorum of nodes. It stays valid until `expiration` unless extended; after
  * that, or after `release()`, it is never reported as held again. Made by Redlock.acquire().
  */
@@ -95,6 +140,12 @@ export class Lock implements AsyncDisposable {
     construct = (...parts) => new Lock(...parts);
     lose = (lock, reason) => lock.#lose(reason);
     heldOf = (lock) => lock.#ctx.held;
+    retire = (lock) => {
+      if (!lock.isHeld()) return false;
+      lock.#state = "released";
+      return true;
+    };
+    flavourOf = (lock) => lock.#flavour;
   }
   /** The locked resource names. */
   readonly resources: readonly string[];
@@ -110,6 +161,7 @@ export class Lock implements AsyncDisposable {
    */
   readonly fencingToken: bigint | undefined;
   readonly #ctx: LockContext;
+  readonly #flavour: LockFlavour | undefined;
   /**
    * Where our keys may be, for release: the acquire round's votes (asked, not answered "held"),
    * until the first extension; undefined (every node) after it, since it may have set them on
@@ -118,7 +170,6 @@ export class Lock implements AsyncDisposable {
   #holders: Votes | undefined;
   /** Replicas that must confirm each extension (the acquisition's `minReplicas`). */
   readonly #minReplicas: number;
-  readonly #kind: string;
   #validUntil: number;
   #expiration: number;
   #state: LockState = "held";
@@ -134,17 +185,17 @@ export class Lock implements AsyncDisposable {
       validUntil,
       minReplicas,
       fencingToken,
-      kind = "lock",
+      flavour,
     ]: LockParts
   ) {
     this.#ctx = ctx;
+    this.#flavour = flavour;
     this.resources = resources;
     this.value = value;
     this.attempts = attempts;
     this.fencingToken = fencingToken;
     this.#holders = holders;
     this.#minReplicas = minReplicas;
-    this.#kind = kind;
     this.#validUntil = validUntil;
     const now = ctx.clock.monotonic();
     this.#expiration = ctx.clock.wall() + (validUntil - now);
@@ -183,7 +234,12 @@ export class Lock implements AsyncDisposable {
       return this;
     }
     const startedAt = this.#ctx.clock.monotonic();
-    const base = { resources: this.resources, lockId: lockIdOf(this.value), ttl };
+    const base = {
+      resources: this.resources,
+      lockId: lockIdOf(this.value),
+      ttl,
+      ...this.#eventKind(),
+    };
     try {
       const granted = await this.#extend(ttl);
       const duration = this.#ctx.clock.monotonic() - startedAt;
@@ -211,13 +267,21 @@ export class Lock implements AsyncDisposable {
     if (startedAt >= this.#validUntil) {
       throw this.#lose(new LockExpiredError(this.resources, this.#expiration));
     }
-    const args = scripts.extend.encode({
-      resources: this.resources,
-      token: this.value,
-      ttl,
-      marker: markerKey(this.resources[0] as string, ctx.clustered),
-      quarantine: ctx.restartQuarantine.args,
-    });
+    const marker = markerKey(this.resources[0] as string, ctx.clustered);
+    const quarantine = ctx.restartQuarantine.args;
+    const call =
+      this.#flavour?.extend({ token: this.value, ttl, marker, quarantine }) ??
+      plainCall(
+        scripts.extend,
+        scripts.extend.encode({
+          resources: this.resources,
+          token: this.value,
+          ttl,
+          marker,
+          quarantine,
+        }),
+        scripts.extend.decode,
+      );
     // Every node is asked, not only those that granted the acquisition: a node that restarted
     // empty or was flushed since, one that was unresponsive then (skipped, nothing sent) or
     // still held a previous owner's expiring key, all may lack our keys now, and setting them
@@ -228,7 +292,7 @@ export class Lock implements AsyncDisposable {
     // guards acquisitions against a node that forgot another owner's key, which extend.lua never
     // writes over. Nodes answering "another owner" are denied, as before.
     this.#holders = undefined;
-    const round = await new Round(ctx, scripts.extend, args, scripts.extend.decode, {
+    const round = await new Round(ctx, call.script, call.args, call.decode, {
       holders: undefined,
       skipUnresponsive: false,
       earlyFailure: true,
@@ -264,7 +328,7 @@ export class Lock implements AsyncDisposable {
       return this.#release();
     }
     const startedAt = this.#ctx.clock.monotonic();
-    const base = { resources: this.resources, lockId: lockIdOf(this.value) };
+    const base = { resources: this.resources, lockId: lockIdOf(this.value), ...this.#eventKind() };
     try {
       await this.#release();
       const duration = this.#ctx.clock.monotonic() - startedAt;
@@ -284,12 +348,18 @@ export class Lock implements AsyncDisposable {
     const expired = wasLost || ctx.clock.monotonic() >= this.#validUntil;
     this.#state = "released";
     ctx.held.delete(this);
-    const args = scripts.release.encode({
-      resources: this.resources,
-      token: this.value,
-      channelPrefix: RELEASE_CHANNEL_PREFIX,
-    });
-    const round = new Round(ctx, scripts.release, args, scripts.release.decode, {
+    const call =
+      this.#flavour?.release(this.value) ??
+      plainCall(
+        scripts.release,
+        scripts.release.encode({
+          resources: this.resources,
+          token: this.value,
+          channelPrefix: RELEASE_CHANNEL_PREFIX,
+        }),
+        scripts.release.decode,
+      );
+    const round = new Round(ctx, call.script, call.args, call.decode, {
       holders: this.#holders,
       skipUnresponsive: false,
       earlyFailure: false,
@@ -315,19 +385,20 @@ export class Lock implements AsyncDisposable {
     this.#ctx.held.delete(this);
     const wire: { -readonly [K in keyof LockWire]: LockWire[K] } = {
       v: 1,
-      kind: this.#kind,
+      kind: this.#flavour?.kind ?? "lock",
       resources: this.resources,
       token: this.value,
       expiration: this.#expiration,
     };
     if (this.fencingToken !== undefined) wire.fencingToken = this.fencingToken.toString();
+    if (this.#flavour !== undefined) wire.name = this.#flavour.name;
     return wire;
   }
 
   /** What `util.inspect` shows: the lockId, not the whole token. */
   [Symbol.for("nodejs.util.inspect.custom")](): object {
     const shown: Record<string, unknown> = {
-      kind: this.#kind,
+      kind: this.#flavour?.kind ?? "lock",
       resources: this.resources,
       lockId: lockIdOf(this.value),
       held: this.isHeld(),
@@ -361,10 +432,16 @@ export class Lock implements AsyncDisposable {
           resources: this.resources,
           lockId: lockIdOf(this.value),
           error: reason,
+          ...this.#eventKind(),
         });
       }
     }
     return reason;
+  }
+
+  /** The `kind` field of its events, for a lock that serves another primitive. */
+  #eventKind(): { kind?: LockKind } {
+    return this.#flavour === undefined ? {} : { kind: this.#flavour.kind };
   }
 
   #assertUsable(): void {
@@ -375,4 +452,8 @@ export class Lock implements AsyncDisposable {
     if (this.#state === "lost" && this.#lostReason !== undefined) return this.#lostReason;
     return new LockOwnershipError(this.resources, [], "the lock was released");
   }
+}
+
+function plainCall(script: LuaScript, args: string[], decode: LockDecoder): FlavourCall {
+  return { script, args, decode };
 }

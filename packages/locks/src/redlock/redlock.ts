@@ -3,7 +3,7 @@ import type { RedisAdapter } from "../client/adapter.js";
 import { createNodes, type NodeInput } from "../client/node-inputs.js";
 import { type NodeStatusListener, RedisNode, type RestartWatch } from "../client/redis-node.js";
 import { LockConfigError, type LockError, LockHoldLimitError } from "../errors/index.js";
-import { isWellFormedName, ttlMilliseconds } from "../options/fields.js";
+import { isWellFormedName, resourceName, ttlMilliseconds } from "../options/fields.js";
 import { parseOrThrow } from "../options/parse.js";
 import { type AcquirePlan, acquireLock } from "./acquire.js";
 import { type AdoptContext, adoptHandle } from "./adopt.js";
@@ -35,6 +35,13 @@ import {
   type UsingOptions,
   usingOptionsSchema,
 } from "./options.js";
+import {
+  createReadWriteLock,
+  DEFAULT_INTENT_TTL,
+  type ReadWriteLock,
+  type RwHost,
+} from "./read-write/read-write-lock.js";
+import { type ReadWriteLockOptions, readWriteLockOptionsSchema } from "./read-write/options.js";
 import { assertOneSlot, scriptKeys } from "./slots.js";
 import { quorumOf } from "./validity.js";
 import { defaultExtensionThreshold, Watchdog } from "./watchdog.js";
@@ -93,6 +100,7 @@ export interface NodeState {
 const ttlSchema = ttlMilliseconds();
 /** Acquisition attempts of one Redlock in flight at once, at most (see AttemptGate). */
 const MAX_ATTEMPTS_IN_FLIGHT = 512;
+const nameSchema = resourceName();
 const CLUSTER_WAIT =
   "is not available over a Redis Cluster client: WAIT names no key, so it cannot be routed to the shard of the lock's keys";
 const ignoreLoss = (): void => undefined;
@@ -131,6 +139,8 @@ export class Redlock extends EventEmitter<RedlockEvents> {
   /** Some node is a Redis Cluster: every lock's keys must share one hash slot. */
   readonly #clustered: boolean;
   #closed = false;
+  /** What this Redlock's read-write locks take from it (made on first use). */
+  #rwHost: RwHost | undefined;
 
   /**
    * @param nodes Redis URLs (`redis://` or `rediss://`, credentials allowed), node-redis client
@@ -266,6 +276,40 @@ export class Redlock extends EventEmitter<RedlockEvents> {
       throw new LockConfigError([{ field: "routine", message: "must be a function" }]);
     }
     const plan = this.#plan(resources, ttl, options, usingOptionsSchema);
+    return this.#hold(plan, options, routine);
+  }
+
+  /**
+   * A distributed read-write lock named `name`: any number of readers at once, or one writer;
+   * a waiting writer keeps new readers out. See {@link ReadWriteLock}. Nothing is sent until a
+   * lease is asked for; any number of these may exist for one name.
+   * @throws LockConfigError for an invalid name or option.
+   * @example
+   * const rw = redlock.readWriteLock("doc:42");
+   * await rw.usingRead(10_000, async (signal) => readTheDocument(signal));
+   */
+  readWriteLock(name: string, options: ReadWriteLockOptions = {}): ReadWriteLock {
+    const validName = parseOrThrow(nameSchema, name, "name");
+    const opts = parseOrThrow(readWriteLockOptionsSchema, options, "options");
+    this.#rwHost ??= {
+      ctx: this.#ctx,
+      plan: (resource, ttl, opts) => this.#plan(resource, ttl, opts, usingOptionsSchema),
+      hold: (plan, opts, routine) => this.#hold(plan, opts, routine),
+    };
+    return createReadWriteLock(
+      this.#rwHost,
+      validName,
+      opts.fencing ?? this.options.fencing,
+      opts.intentTtl ?? DEFAULT_INTENT_TTL,
+    );
+  }
+
+  /** The body of `using()` once the plan is made: acquire, watchdog, routine, release. */
+  async #hold<T>(
+    plan: AcquirePlan,
+    options: UsingOptions | undefined,
+    routine: (signal: AbortSignal, lock: Lock) => Promise<T>,
+  ): Promise<T> {
     // An explicit threshold is the caller's: refused if it cannot work. The default fits the ttl.
     const explicit =
       options?.automaticExtensionThreshold ?? this.options.automaticExtensionThreshold;

@@ -22,7 +22,7 @@ export interface ExtendCall extends MarkerCall {
 
 /** Granted: extended (`healed`: some missing keys were set again); NotOwner: another owner's. */
 export type ExtendReply = Marked<ExtendBody>;
-type ExtendBody = (Granted & { readonly healed: boolean }) | NotOwner | Unexpected;
+export type ExtendBody = (Granted & { readonly healed: boolean }) | NotOwner | Unexpected;
 
 const script = defineScript("extend", source);
 const EXTENDED = { outcome: Outcome.Granted, healed: false } as const;
@@ -38,7 +38,7 @@ function encode(call: ExtendCall): string[] {
 }
 
 /** 1 extended, 2 extended and healed, 0 not ours (any other count reads as done, as before). */
-function decodeBody(reply: unknown): ExtendBody {
+export function decodeExtendBody(reply: unknown): ExtendBody {
   if (typeof reply !== "number") return unexpected(reply);
   if (reply === ReplyCode.ExtendHealed) return HEALED;
   return reply > ReplyCode.ExtendNotOwner ? EXTENDED : NOT_OWNER;
@@ -46,7 +46,7 @@ function decodeBody(reply: unknown): ExtendBody {
 
 /** The marker's age does not matter to an extension: only the ttl it records. */
 function decode(reply: unknown): ExtendReply {
-  return decodeMarked(reply, decodeBody);
+  return decodeMarked(reply, decodeExtendBody);
 }
 
 export const extend = { ...script, encode, decode };

@@ -9,6 +9,11 @@ import { fairLeave } from "./fair-leave.js";
 import { fenceRaise } from "./fence-raise.js";
 import { markerCheck } from "./marker-check.js";
 import { release } from "./release.js";
+import { rwAcquireRead } from "./rw-acquire-read.js";
+import { rwAcquireWrite } from "./rw-acquire-write.js";
+import { rwDowngrade } from "./rw-downgrade.js";
+import { rwExtend } from "./rw-extend.js";
+import { rwRelease } from "./rw-release.js";
 
 export { evalSource, type LuaScript } from "./script.js";
 
@@ -29,6 +34,11 @@ export const scripts = {
   cacheRead,
   cacheWrite,
   cacheFail,
+  rwAcquireRead,
+  rwAcquireWrite,
+  rwExtend,
+  rwRelease,
+  rwDowngrade,
 } as const;
 
 export type ScriptName = keyof typeof scripts;

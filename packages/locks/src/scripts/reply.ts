@@ -20,6 +20,7 @@
  * - CacheFailGone / CacheFailMarked: the entry is gone or changed / the back-off was recorded.
  * - MarkerCheckKept / MarkerCheckReset (first element): the marker was this process' own, or
  *   new / another process wrote it, and it is young again.
+ * - RwDowngraded (rw-downgrade): the token is a reader now (ReleaseNone: it held nothing).
  */
 export const ReplyCode = {
   AcquireGranted: 0,
@@ -38,6 +39,7 @@ export const ReplyCode = {
   CacheFailMarked: 1,
   MarkerCheckKept: 0,
   MarkerCheckReset: 1,
+  RwDowngraded: 1,
 } as const;
 
 /**

@@ -4,6 +4,7 @@ import heldTtlSource from "./lib/held-ttl.lua";
 import serverTimeSource from "./lib/server-time.lua";
 import markerCloseSource from "./marker-close.lua";
 import markerOpenSource from "./marker-open.lua";
+import rwPruneSource from "./lib/rw-prune.lua";
 
 /** A Lua script run by SHA (EVALSHA), with its source kept for the NOSCRIPT fallback. */
 export interface LuaScript {
@@ -22,6 +23,7 @@ const snippets: Readonly<Record<string, string>> = {
   "server-time": serverTimeSource,
   "held-ttl": heldTtlSource,
   "fence-draw": fenceDrawSource,
+  "rw-prune": rwPruneSource,
 };
 
 const INCLUDE = /^--- @include ([a-z-]+)\r?$/gm;
