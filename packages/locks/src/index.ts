@@ -27,9 +27,18 @@ export {
   LockReleaseError,
   LockTimeoutError,
   type NodeOutcome,
+  SemaphoreLimitError,
 } from "./errors/index.js";
 export type { Clock } from "./redlock/clock.js";
-export { Lock } from "./redlock/lock.js";
+export { Lock, type LockPrimitive } from "./redlock/lock.js";
+export { Semaphore } from "./redlock/semaphore/semaphore.js";
+export { Permit, type PermitWire } from "./redlock/semaphore/permit.js";
+export {
+  MAX_SEMAPHORE_LIMIT,
+  type PermitOptions,
+  type PermitUsingOptions,
+  type SemaphoreOptions,
+} from "./redlock/semaphore/options.js";
 export {
   type AcquireOptions,
   acquireOptionsSchema,

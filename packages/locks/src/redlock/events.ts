@@ -19,6 +19,11 @@ export interface LockEventBase {
   readonly resources: readonly string[];
   /** How long the call took, in ms, from the call to its outcome. */
   readonly duration: number;
+  /**
+   * The primitive the lock serves: `"semaphore"` for a semaphore's permit (its resources are
+   * then the permit's slot keys); absent for a plain lock.
+   */
+  readonly primitive?: "semaphore";
 }
 
 /** A lock was acquired on a quorum. */
@@ -92,6 +97,8 @@ export interface ReleaseFailedEvent extends LockEventBase {
  */
 export interface LostEvent {
   readonly resources: readonly string[];
+  /** As {@link LockEventBase.primitive}. */
+  readonly primitive?: "semaphore";
   readonly lockId: string;
   /** Why: LockExpiredError, LockOwnershipError or the extension's failure. */
   readonly error: LockError;

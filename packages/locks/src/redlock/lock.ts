@@ -25,6 +25,17 @@ export interface LockContext extends QuorumContext {
 
 const durationSchema = ttlMilliseconds();
 
+/** Which primitive a lock serves, in its events: absent for a plain lock (a mutex). */
+export type LockPrimitive = "semaphore";
+
+/** What a lock built for another primitive (a semaphore's permit) differs in. */
+export interface LockFlavour {
+  /** Its events carry `primitive`. */
+  readonly primitive: LockPrimitive;
+  /** Its release is announced once on this channel (after the release prefix), not per key. */
+  readonly channel: string;
+}
+
 type LockParts = [
   ctx: LockContext,
   resources: readonly string[],
@@ -34,6 +45,7 @@ type LockParts = [
   validUntil: number,
   minReplicas: number,
   fencingToken?: bigint,
+  flavour?: LockFlavour,
 ];
 
 // Set by Lock's static block: the constructor and the loss stay out of the public surface
@@ -74,6 +86,7 @@ export class Lock implements AsyncDisposable {
    */
   readonly fencingToken: bigint | undefined;
   readonly #ctx: LockContext;
+  readonly #flavour: LockFlavour | undefined;
   /**
    * Where our keys may be, for release: the acquire round's votes (asked, not answered "held"),
    * until the first extension; undefined (every node) after it, since it may have set them on
@@ -88,9 +101,20 @@ export class Lock implements AsyncDisposable {
   #lostReason: LockError | undefined;
 
   private constructor(
-    ...[ctx, resources, value, attempts, holders, validUntil, minReplicas, fencingToken]: LockParts
+    ...[
+      ctx,
+      resources,
+      value,
+      attempts,
+      holders,
+      validUntil,
+      minReplicas,
+      fencingToken,
+      flavour,
+    ]: LockParts
   ) {
     this.#ctx = ctx;
+    this.#flavour = flavour;
     this.resources = resources;
     this.value = value;
     this.attempts = attempts;
@@ -132,7 +156,7 @@ export class Lock implements AsyncDisposable {
       return this;
     }
     const startedAt = this.#ctx.clock.monotonic();
-    const base = { resources: this.resources, lockId: lockIdOf(this.value), ttl };
+    const base = { resources: this.resources, lockId: lockIdOf(this.value), ttl, ...this.#kind() };
     try {
       const granted = await this.#extend(ttl);
       const duration = this.#ctx.clock.monotonic() - startedAt;
@@ -213,7 +237,7 @@ export class Lock implements AsyncDisposable {
       return this.#release();
     }
     const startedAt = this.#ctx.clock.monotonic();
-    const base = { resources: this.resources, lockId: lockIdOf(this.value) };
+    const base = { resources: this.resources, lockId: lockIdOf(this.value), ...this.#kind() };
     try {
       await this.#release();
       const duration = this.#ctx.clock.monotonic() - startedAt;
@@ -236,6 +260,7 @@ export class Lock implements AsyncDisposable {
       resources: this.resources,
       token: this.value,
       channelPrefix: RELEASE_CHANNEL_PREFIX,
+      channel: this.#flavour?.channel,
     });
     const round = new Round(ctx, scripts.release, args, scripts.release.decode, {
       holders: this.#holders,
@@ -276,10 +301,16 @@ export class Lock implements AsyncDisposable {
           resources: this.resources,
           lockId: lockIdOf(this.value),
           error: reason,
+          ...this.#kind(),
         });
       }
     }
     return reason;
+  }
+
+  /** The `primitive` field of its events, for a lock that serves another primitive. */
+  #kind(): { primitive?: LockPrimitive } {
+    return this.#flavour === undefined ? {} : { primitive: this.#flavour.primitive };
   }
 
   #assertUsable(): void {

@@ -32,6 +32,8 @@ import {
   type UsingOptions,
   usingOptionsSchema,
 } from "./options.js";
+import { Semaphore } from "./semaphore/semaphore.js";
+import type { SemaphoreOptions } from "./semaphore/options.js";
 import { assertOneSlot, scriptKeys } from "./slots.js";
 import { quorumOf } from "./validity.js";
 import { defaultExtensionThreshold, Watchdog } from "./watchdog.js";
@@ -96,6 +98,7 @@ const NO_OPTIONS: Partial<Record<keyof AcquireOptions, undefined>> = {};
 // Set by Redlock's static block: the nodes stay out of the public surface, yet the manager
 // layer reaches them.
 let nodesOfRedlock: (redlock: Redlock) => readonly RedisNode[];
+let contextOfRedlock: (redlock: Redlock) => LockContext;
 
 /**
  * The nodes of `redlock` themselves, in the order given, for the manager layer: lock info and
@@ -103,6 +106,14 @@ let nodesOfRedlock: (redlock: Redlock) => readonly RedisNode[];
  */
 export function nodesOf(redlock: Redlock): readonly RedisNode[] {
   return nodesOfRedlock(redlock);
+}
+
+/**
+ * What `redlock` shares with its locks, for the modules that rebuild a lock or a permit from its
+ * wire form (adoptPermit).
+ */
+export function contextOf(redlock: Redlock): LockContext {
+  return contextOfRedlock(redlock);
 }
 
 /**
@@ -116,6 +127,7 @@ export function nodesOf(redlock: Redlock): readonly RedisNode[] {
 export class Redlock extends EventEmitter<RedlockEvents> {
   static {
     nodesOfRedlock = (redlock) => redlock.#nodes;
+    contextOfRedlock = (redlock) => redlock.#ctx;
   }
   /** The number of nodes that must agree: floor(N/2)+1. */
   readonly quorum: number;
@@ -289,6 +301,19 @@ export class Redlock extends EventEmitter<RedlockEvents> {
         lock.release().catch(() => undefined);
       }
     }
+  }
+
+  /**
+   * A distributed counting semaphore named `name`: at most `options.limit` permits valid at
+   * once, over every process using this name and these nodes. Sends nothing until used.
+   * @throws LockConfigError for a bad name or options.
+   * @example
+   * const sem = redlock.semaphore("pool:db", { limit: 5 });
+   * await sem.using(10_000, { permits: 2 }, async (signal, permit) => {});
+   */
+  semaphore(name: string, options: SemaphoreOptions): Semaphore {
+    // Its keys are all derived from the name, in one hash slot: fine on a Redis Cluster too.
+    return new Semaphore(this.#ctx, this.options, name, options);
   }
 
   /** Closes the clients this Redlock created; clients you passed in stay open. */

@@ -9,6 +9,8 @@ import { fairLeave } from "./fair-leave.js";
 import { fenceRaise } from "./fence-raise.js";
 import { markerCheck } from "./marker-check.js";
 import { release } from "./release.js";
+import { semaphoreAcquire } from "./semaphore-acquire.js";
+import { semaphorePeek } from "./semaphore-peek.js";
 
 export { evalSource, type LuaScript } from "./script.js";
 
@@ -24,6 +26,8 @@ export const scripts = {
   markerCheck,
   release,
   extend,
+  semaphoreAcquire,
+  semaphorePeek,
   fairAcquire,
   fairLeave,
   cacheRead,

@@ -1,0 +1,82 @@
+--[[
+  semaphore-acquire: take `n` free slots of one semaphore on this node, all or none. Each slot
+  is a mutex key; a permit holds the same slot indices on a quorum of nodes, so that each slot
+  is a quorum mutex and never more than `limit` permits are valid at once (a per-node count
+  would let floor(N*limit/quorum) be valid together). Slots are taken in the client's order,
+  the same on every node, so that nodes that agree hand out the same slots. Command module:
+  semaphore-acquire.ts.
+
+  Input:
+    KEYS[1..L]  the slot keys (L = limit; derivedKey(name, "slot:<i>"), one hash slot)
+    KEYS[L+1]   the limit record: the limit of the permits held here, expiring with them
+    KEYS[L+2]   the semaphore's fence counter (derivedKey(name, "fence"); read only when
+                ARGV[6] is "1")
+    ARGV[1]     the owner's token (random, 128+ bits)
+    ARGV[2]     time to live, in milliseconds (a positive integer)
+    ARGV[3]     n: the slots to take (1 <= n <= L)
+    ARGV[4]     L, the limit, in decimal
+    ARGV[5]     the candidate order: slot indices (1-based) separated by commas, each once
+    ARGV[6]     "1": draw a fencing token; "0": none
+    (+ marker-open's KEY and two ARGV, last)
+
+  Output:
+    a string "i,j,...": the slots (1-based) that now hold the token with the ttl (taken now, or
+              already ours: a retry after a lost reply); "i,j|f" with the fencing token f
+              (decimal, fence-draw) when ARGV[6] is "1"
+    "limit:m" the record says permits of limit m are held here: nothing was changed
+    n>0       fewer than n slots are free (or ours); nothing was changed; the earliest other
+              owner's slot expires in n-1 ms
+    -1        AcquireHeldForever: as n>0, but no held slot has an expiry
+  or marker-open's table around it, when the node's marker is young.
+
+  Includes: marker-open/marker-close (around the body), fence-draw.
+]]
+--- @include marker-open
+--- @include fence-draw
+local token = ARGV[1]
+local ttl = tonumber(ARGV[2])
+local want = tonumber(ARGV[3])
+local limit = ARGV[4]
+local slots = tonumber(limit)
+local record = KEYS[slots + 1]
+
+local recorded = redis.call('GET', record)
+if recorded and recorded ~= limit then
+  return 'limit:' .. recorded
+end
+
+local taken = {}
+local earliest = -1
+for index in string.gmatch(ARGV[5], '%d+') do
+  local i = tonumber(index)
+  local value = redis.call('GET', KEYS[i])
+  if not value or value == token then
+    if #taken < want then taken[#taken + 1] = i end
+  else
+    local pttl = redis.call('PTTL', KEYS[i])
+    if pttl >= 0 and (earliest < 0 or pttl < earliest) then earliest = pttl end
+  end
+end
+if #taken < want then
+  if earliest < 0 then return -1 end
+  return earliest + 1
+end
+
+for _, i in ipairs(taken) do
+  redis.call('SET', KEYS[i], token, 'PX', ttl)
+end
+-- The record lives as long as the longest permit here: once every permit has expired, the
+-- semaphore may come back with another limit.
+if redis.call('PTTL', record) < ttl then
+  redis.call('SET', record, limit, 'PX', ttl)
+end
+local reply = table.concat(taken, ',')
+if ARGV[6] == '1' then
+  local now = redis.call('TIME')
+  local fence = drawFence(redis.call('GET', KEYS[slots + 2]), now)
+  local text = decimal(fence)
+  redis.call('SET', KEYS[slots + 2], text)
+  reply = reply .. '|' .. text
+end
+return reply
+--- @include marker-close
