@@ -26,6 +26,17 @@ export interface SemaphoreAcquireCall extends MarkerCall {
   /** The slots (1-based) in the order to take them. */
   readonly order: readonly number[];
   readonly fencing: boolean;
+  /** A fair semaphore's queue and leases, with this request's arrival score and lease margin. */
+  readonly fair?:
+    | {
+        readonly queue: string;
+        readonly leases: string;
+        readonly arrival: number;
+        readonly leaseMargin: number;
+        /** The full channel name (prefix included) a grant announces itself on. */
+        readonly channel: string;
+      }
+    | undefined;
 }
 
 /**
@@ -48,13 +59,17 @@ const LIMIT = /^limit:([0-9]+)$/;
 export const LIMIT_MISMATCH = "semaphore limit mismatch: the node holds permits of limit ";
 
 /**
- * KEYS: slots, limit record, fence counter, marker. ARGV: token, ttl, permits, limit, order,
- * fencing, known ttl, quarantine.
+ * KEYS: slots, limit record, fence counter, [queue, leases], marker. ARGV: token, ttl, permits,
+ * limit, order, fencing, arrival ("" unless fair), lease margin, channel, known ttl,
+ * quarantine.
  */
 function encode(call: SemaphoreAcquireCall): string[] {
+  const fair = call.fair;
+  const keys = [call.slots, call.record, call.fence] as (string | readonly string[])[];
+  if (fair !== undefined) keys.push(fair.queue, fair.leases);
   return evalshaArgs(
     script,
-    [...call.slots, call.record, call.fence, call.marker],
+    [...keys.flat(), call.marker],
     [
       call.token,
       String(call.ttl),
@@ -62,6 +77,9 @@ function encode(call: SemaphoreAcquireCall): string[] {
       String(call.slots.length),
       call.order.join(","),
       call.fencing ? "1" : "0",
+      fair === undefined ? "" : String(fair.arrival),
+      fair === undefined ? "0" : String(fair.leaseMargin),
+      fair === undefined ? "" : fair.channel,
       ...call.quarantine,
     ],
   );

@@ -12,6 +12,7 @@ import { lockIdOf } from "../events.js";
 import { createLock, type LockContext } from "../lock.js";
 import { pause, ReleaseNotifier } from "../notifier.js";
 import { markerKey } from "../quarantine.js";
+import type { SemaphoreAcquireCall } from "../../scripts/semaphore-acquire.js";
 import { mayHold, Round, type RoundOptions, Vote } from "../round.js";
 import { newToken } from "../token.js";
 import { clockDrift } from "../validity.js";
@@ -116,6 +117,7 @@ class PermitAcquisition {
   #seen = 0;
   readonly #deadline: number;
   readonly #startedAt: number;
+  readonly #fair: SemaphoreAcquireCall["fair"];
 
   constructor(ctx: LockContext, plan: PermitPlan) {
     this.#ctx = ctx;
@@ -128,6 +130,15 @@ class PermitAcquisition {
       (plan.retryCount === -1 ? Infinity : plan.retryCount * (plan.retryDelay + plan.retryJitter));
     this.#startedAt = ctx.clock.monotonic();
     this.#deadline = performance.now() + budget;
+    this.#fair = plan.fair
+      ? {
+          queue: plan.keys.queue,
+          leases: plan.keys.leases,
+          arrival: ctx.clock.wall(),
+          leaseMargin: Math.max(1_000, 2 * (plan.retryDelay + plan.retryJitter)),
+          channel: RELEASE_CHANNEL_PREFIX + plan.keys.channel,
+        }
+      : undefined;
   }
 
   async run(): Promise<Permit> {
@@ -147,6 +158,9 @@ class PermitAcquisition {
       }
     } catch (error) {
       this.#notifier?.stop();
+      // A fair waiter that gives up leaves the queues, and the others are told: the head may
+      // have changed.
+      if (this.#fair !== undefined) this.#leaveQueue(RELEASE_CHANNEL_PREFIX);
       const failure = this.#failure(error);
       if (this.#ctx.events.observed("acquireFailed")) {
         this.#ctx.events.publish("acquireFailed", {
@@ -190,6 +204,7 @@ class PermitAcquisition {
       permits: plan.permits,
       order: this.#order,
       fencing: plan.fencing,
+      fair: this.#fair,
       marker: this.#marker,
       quarantine: ctx.restartQuarantine.args,
     });
@@ -260,6 +275,8 @@ class PermitAcquisition {
     if (validUntil <= now) return undefined;
     this.#notifier?.stop();
     if (others.length > 0) this.#release(round, others, RELEASE_CHANNEL_PREFIX);
+    // Nodes that did not grant may still queue us, ahead of everyone, until our lease lapses.
+    if (this.#fair !== undefined && agreement.support < round.votes.length) this.#leaveQueue("");
     if (ctx.events.observed("acquired")) {
       ctx.events.publish("acquired", {
         resources: chosen,
@@ -305,6 +322,24 @@ class PermitAcquisition {
     void new Round(this.#ctx, release, args, release.decode, {
       ...CLEANUP_OPTIONS,
       holders: round.votes,
+    }).done;
+  }
+
+  /** Leaves the fair queue on every node; `prefix` "" tells nobody. Not awaited. */
+  #leaveQueue(prefix: string): void {
+    const { fairLeave } = scripts;
+    const keys = this.#plan.keys;
+    const args = fairLeave.encode({
+      resource: keys.channel,
+      queue: keys.queue,
+      leases: keys.leases,
+      token: this.#token,
+      channelPrefix: prefix,
+    });
+    void new Round(this.#ctx, fairLeave, args, fairLeave.decode, {
+      holders: undefined,
+      skipUnresponsive: true,
+      earlyFailure: false,
     }).done;
   }
 

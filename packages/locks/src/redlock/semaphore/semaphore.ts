@@ -1,11 +1,12 @@
 import { LockConfigError, type LockError, LockHoldLimitError } from "../../errors/index.js";
 import { isWellFormedName, resourceName, ttlMilliseconds } from "../../options/fields.js";
 import { parseOrThrow } from "../../options/parse.js";
+import { within } from "../../client/timeout.js";
 import { scripts } from "../../scripts/index.js";
+import { Outcome } from "../../scripts/reply.js";
 import { parseOwners } from "../../scripts/semaphore-peek.js";
 import type { LockContext } from "../lock.js";
 import type { ResolvedRedlockOptions } from "../options.js";
-import { Round, Vote } from "../round.js";
 import { defaultExtensionThreshold, Watchdog } from "../watchdog.js";
 import { acquirePermit, type PermitPlan } from "./acquire.js";
 import { type SemaphoreKeys, semaphoreKeys } from "./keys.js";
@@ -42,6 +43,8 @@ export class Semaphore {
   readonly limit: number;
   /** Hand out a fencing token with each permit. */
   readonly fencing: boolean;
+  /** Serve waiters in arrival order. */
+  readonly fair: boolean;
   readonly #ctx: LockContext;
   readonly #defaults: Readonly<ResolvedRedlockOptions>;
   readonly #keys: SemaphoreKeys;
@@ -55,13 +58,9 @@ export class Semaphore {
   ) {
     this.name = typeof name === "string" && isWellFormedName(name) && name !== "" ? name : parseOrThrow(nameSchema, name, "name");
     const opts = parseOrThrow(semaphoreOptionsSchema, options, "options");
-    if (opts.fair === true) {
-      throw new LockConfigError([
-        { field: "options.fair", message: "fair semaphores are not available yet" },
-      ]);
-    }
     this.limit = opts.limit;
     this.fencing = opts.fencing ?? defaults.fencing;
+    this.fair = opts.fair ?? defaults.fair;
     this.#ctx = ctx;
     this.#defaults = defaults;
     this.#keys = semaphoreKeys(this.name, this.limit);
@@ -144,16 +143,28 @@ export class Semaphore {
    */
   async inUse(): Promise<number> {
     const ctx = this.#ctx;
-    const args = scripts.semaphorePeek.encode({ slots: this.#keys.slots });
-    const round = await new Round(ctx, scripts.semaphorePeek, args, scripts.semaphorePeek.decode, {
-      holders: undefined,
-      skipUnresponsive: true,
-      earlyFailure: false,
-    }).done;
-    const owners: string[][] = [];
-    for (let i = 0; i < round.votes.length; i++) {
-      if (round.votes[i] === Vote.Granted) owners.push(parseOwners(String(round.details?.[i])));
-    }
+    const { semaphorePeek } = scripts;
+    const args = semaphorePeek.encode({ slots: this.#keys.slots });
+    const now = ctx.clock.monotonic();
+    // Every node's answer is read (a round would stop at a quorum of replies), each bounded by
+    // the command timeout.
+    const owners = await Promise.all(
+      ctx.nodes.map((node) =>
+        node.isResponsive(now)
+          ? within(
+              node.run(semaphorePeek, args, now).then(
+                (reply) => {
+                  const decoded = semaphorePeek.decode(reply);
+                  return decoded.outcome === Outcome.Granted ? parseOwners(decoded.fence) : [];
+                },
+                () => [],
+              ),
+              ctx.commandTimeout,
+              () => [],
+            )
+          : [],
+      ),
+    );
     let held = 0;
     for (let slot = 0; slot < this.limit; slot++) {
       const counts = new Map<string, number>();
@@ -191,7 +202,7 @@ export class Semaphore {
       keys: this.#keys,
       permits,
       ttl: validTtl,
-      fair: false,
+      fair: this.fair,
       fencing: this.fencing,
       timeout: opts.timeout,
       signal: opts.signal,
