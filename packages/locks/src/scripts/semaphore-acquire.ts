@@ -90,7 +90,8 @@ export function decodeSemaphoreBody(reply: unknown): SlotGrant | Held | Unexpect
   if (typeof reply === "string") {
     if (GRANT.test(reply)) return { outcome: Outcome.Granted, fence: reply };
     const limit = LIMIT.exec(reply);
-    if (limit !== null) return { outcome: Outcome.Unexpected, message: LIMIT_MISMATCH + limit[1] };
+    if (limit !== null)
+      return { outcome: Outcome.Unexpected, message: `${LIMIT_MISMATCH}${limit[1] ?? ""}` };
     return unexpected(reply);
   }
   if (reply === ReplyCode.AcquireGranted) return unexpected(reply);

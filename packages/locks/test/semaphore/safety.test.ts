@@ -25,7 +25,15 @@ describe("a semaphore over 5 nodes", () => {
     const urls = env.nodes.urls.join(",");
     const results = await Promise.all(
       [1, 1, 2, 1, 2].map((permits, w) =>
-        runWorker("permit-holder", [urls, "cross-process", "3", "12", String(permits), "2000", `p${w}`]),
+        runWorker("permit-holder", [
+          urls,
+          "cross-process",
+          "3",
+          "12",
+          String(permits),
+          "2000",
+          `p${w}`,
+        ]),
       ),
     );
     const holds = results.flatMap((r) => parseWeightedHolds(r.stdout));
@@ -106,7 +114,12 @@ describe("a semaphore over 5 nodes", () => {
 
   test("fails in bounded time with a typed error when 3 of 5 nodes are dead", async () => {
     await Promise.all([0, 2, 4].map((i) => env.nodes.server(i).kill()));
-    const redlock = env.redlock({ commandTimeout: 300, retryCount: 3, retryDelay: 50, retryJitter: 10 });
+    const redlock = env.redlock({
+      commandTimeout: 300,
+      retryCount: 3,
+      retryDelay: 50,
+      retryJitter: 10,
+    });
     const sem = redlock.semaphore("three-dead", { limit: 2 });
     const started = performance.now();
     const error = await sem.acquire(10_000).catch((e: unknown) => e);
@@ -124,7 +137,10 @@ describe("a semaphore over 5 nodes", () => {
     // Nodes 3 and 4 do not answer: the permits are taken on nodes 0, 1 and 2.
     await env.nodes.server(3).pause();
     await env.nodes.server(4).pause();
-    const held = [await sem.acquire(20_000, { timeout: 5_000 }), await sem.acquire(20_000, { timeout: 5_000 })];
+    const held = [
+      await sem.acquire(20_000, { timeout: 5_000 }),
+      await sem.acquire(20_000, { timeout: 5_000 }),
+    ];
     await env.nodes.server(3).resume();
     await env.nodes.server(4).resume();
     await env.nodes.server(0).pause();

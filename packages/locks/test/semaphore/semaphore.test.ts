@@ -35,7 +35,7 @@ describe("semaphore options", () => {
     }
     await expect(sem.acquire(0)).rejects.toBeInstanceOf(LockConfigError);
     await expect(sem.acquire(1.5)).rejects.toBeInstanceOf(LockConfigError);
-    await expect(sem.using(1_000, { permits: 4 }, async () => 1)).rejects.toBeInstanceOf(
+    await expect(sem.using(1_000, { permits: 4 }, () => Promise.resolve(1))).rejects.toBeInstanceOf(
       LockConfigError,
     );
     expect((await env.nodes.keys()).flat()).toEqual([]);
@@ -64,7 +64,13 @@ describe("semaphore options", () => {
     ).rejects.toBeInstanceOf(SemaphoreLimitError);
     await waitFor(() => !short.isHeld());
     await waitFor(async () =>
-      (await Promise.all(env.nodes.servers.map(async (_, i) => (await env.nodes.inspect(i)).exists("{resized}:limit")))).every((n) => n === 0),
+      (
+        await Promise.all(
+          env.nodes.servers.map(async (_, i) =>
+            (await env.nodes.inspect(i)).exists("{resized}:limit"),
+          ),
+        )
+      ).every((n) => n === 0),
     );
     const bigger = await redlock.semaphore("resized", { limit: 4 }).acquire(10_000, { permits: 4 });
     expect(bigger.permits).toBe(4);
@@ -142,9 +148,13 @@ describe("permits", () => {
     const held = await sem.acquire(60_000);
     const waiting = sem.acquire(10_000, { timeout: 50_000 });
     // Let the waiter reach its wait, then count its commands while it is blocked.
-    await waitFor(async () => (await env.nodes.inspect(0)).pubSubChannels().then((c) => c.length > 0));
+    await waitFor(async () =>
+      (await env.nodes.inspect(0)).pubSubChannels().then((c) => c.length > 0),
+    );
     await new Promise((r) => setTimeout(r, 100));
-    await Promise.all(env.nodes.servers.map(async (_, i) => (await env.nodes.inspect(i)).configResetStat()));
+    await Promise.all(
+      env.nodes.servers.map(async (_, i) => (await env.nodes.inspect(i)).configResetStat()),
+    );
     await new Promise((r) => setTimeout(r, 1_000));
     const calls = await Promise.all(env.nodes.servers.map((_, i) => evalshaCalls(i)));
     // Polling every retryDelay would be ~100 calls per node in that second.

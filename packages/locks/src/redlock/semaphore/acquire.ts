@@ -233,11 +233,7 @@ class PermitAcquisition {
     return round;
   }
 
-  async #grant(
-    round: Round,
-    agreement: Agreement,
-    startedAt: number,
-  ): Promise<Permit | undefined> {
+  async #grant(round: Round, agreement: Agreement, startedAt: number): Promise<Permit | undefined> {
     const ctx = this.#ctx;
     const plan = this.#plan;
     const chosen = agreement.chosen.map((slot) => plan.keys.slots[slot - 1] as string);

@@ -56,7 +56,10 @@ export class Semaphore {
     name: string,
     options: SemaphoreOptions,
   ) {
-    this.name = typeof name === "string" && isWellFormedName(name) && name !== "" ? name : parseOrThrow(nameSchema, name, "name");
+    this.name =
+      typeof name === "string" && isWellFormedName(name) && name !== ""
+        ? name
+        : parseOrThrow(nameSchema, name, "name");
     const opts = parseOrThrow(semaphoreOptionsSchema, options, "options");
     this.limit = opts.limit;
     this.fencing = opts.fencing ?? defaults.fencing;
@@ -162,7 +165,7 @@ export class Semaphore {
               ctx.commandTimeout,
               () => [],
             )
-          : [],
+          : Promise.resolve([]),
       ),
     );
     let held = 0;
