@@ -36,8 +36,11 @@ export { Permit, type PermitWire } from "./redlock/semaphore/permit.js";
 export {
   MAX_SEMAPHORE_LIMIT,
   type PermitOptions,
+  permitOptionsSchema,
   type PermitUsingOptions,
+  permitUsingOptionsSchema,
   type SemaphoreOptions,
+  semaphoreOptionsSchema,
 } from "./redlock/semaphore/options.js";
 export {
   type AcquireOptions,

@@ -32,7 +32,7 @@ import {
   type UsingOptions,
   usingOptionsSchema,
 } from "./options.js";
-import { Semaphore } from "./semaphore/semaphore.js";
+import { createSemaphore, type Semaphore } from "./semaphore/semaphore.js";
 import type { SemaphoreOptions } from "./semaphore/options.js";
 import { assertOneSlot, scriptKeys } from "./slots.js";
 import { quorumOf } from "./validity.js";
@@ -313,7 +313,7 @@ export class Redlock extends EventEmitter<RedlockEvents> {
    */
   semaphore(name: string, options: SemaphoreOptions): Semaphore {
     // Its keys are all derived from the name, in one hash slot: fine on a Redis Cluster too.
-    return new Semaphore(this.#ctx, this.options, name, options);
+    return createSemaphore(this.#ctx, this.options, name, options);
   }
 
   /** Closes the clients this Redlock created; clients you passed in stay open. */

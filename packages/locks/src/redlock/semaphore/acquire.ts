@@ -17,7 +17,7 @@ import { mayHold, Round, type RoundOptions, Vote } from "../round.js";
 import { newToken } from "../token.js";
 import { clockDrift } from "../validity.js";
 import type { SemaphoreKeys } from "./keys.js";
-import { Permit } from "./permit.js";
+import { createPermit, Permit } from "./permit.js";
 
 /** One permit acquisition, options validated and defaults applied. */
 export interface PermitPlan {
@@ -297,7 +297,7 @@ class PermitAcquisition {
       fence,
       { primitive: "semaphore", channel: plan.keys.channel },
     );
-    return new Permit(plan.name, plan.limit, lock);
+    return createPermit(plan.name, plan.limit, lock);
   }
 
   /**

@@ -25,6 +25,14 @@ export interface PermitWire {
   readonly permits: number;
 }
 
+// Set by Permit's static block: the constructor stays out of the public surface.
+let construct: (name: string, limit: number, lock: Lock) => Permit;
+
+/** Makes a permit around the lock on its slots (the acquisition, adoptPermit). */
+export function createPermit(name: string, limit: number, lock: Lock): Permit {
+  return construct(name, limit, lock);
+}
+
 /**
  * Permits held on a quorum: `permits` slots of the semaphore `name`, each a quorum mutex held with
  * this permit's token. Made by {@link Semaphore.acquire}. It is a {@link Lock} on its slot keys
@@ -32,6 +40,9 @@ export interface PermitWire {
  * semaphore's waiters.
  */
 export class Permit implements AsyncDisposable {
+  static {
+    construct = (name, limit, lock) => new Permit(name, limit, lock);
+  }
   /** The semaphore's name. */
   readonly name: string;
   /** The semaphore's limit. */
@@ -41,8 +52,7 @@ export class Permit implements AsyncDisposable {
   /** The lock on the permit's slot keys, which does the work. */
   readonly lock: Lock;
 
-  /** @internal Made by the semaphore's acquisition and by {@link adoptPermit}. */
-  constructor(name: string, limit: number, lock: Lock) {
+  private constructor(name: string, limit: number, lock: Lock) {
     this.name = name;
     this.limit = limit;
     this.permits = lock.resources.length;
@@ -170,5 +180,5 @@ export function adoptPermit(ctx: LockContext, wire: unknown): Permit {
     parsed.fencingToken === undefined ? undefined : BigInt(parsed.fencingToken),
     { primitive: "semaphore", channel: keys.channel },
   );
-  return new Permit(parsed.name, parsed.limit, lock);
+  return createPermit(parsed.name, parsed.limit, lock);
 }

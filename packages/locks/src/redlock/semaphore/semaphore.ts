@@ -25,6 +25,21 @@ const ttlSchema = ttlMilliseconds();
 const ignoreLoss = (): void => undefined;
 const NO_OPTIONS: Partial<Record<keyof PermitUsingOptions, undefined>> = {};
 
+type SemaphoreParts = [
+  ctx: LockContext,
+  defaults: Readonly<ResolvedRedlockOptions>,
+  name: string,
+  options: SemaphoreOptions,
+];
+
+// Set by Semaphore's static block: the constructor's context stays out of the public surface.
+let construct: (...parts: SemaphoreParts) => Semaphore;
+
+/** Makes a semaphore (Redlock.semaphore). */
+export function createSemaphore(...parts: SemaphoreParts): Semaphore {
+  return construct(...parts);
+}
+
 /**
  * A distributed counting semaphore: at most `limit` permits valid at once, in total over every
  * process and whatever nodes fail. It has `limit` slots, each a quorum mutex (a key per slot, in
@@ -37,6 +52,9 @@ const NO_OPTIONS: Partial<Record<keyof PermitUsingOptions, undefined>> = {};
  * await using permit = await sem.acquire(10_000, { permits: 2, timeout: 5_000 });
  */
 export class Semaphore {
+  static {
+    construct = (...parts) => new Semaphore(...parts);
+  }
   /** The semaphore's name. */
   readonly name: string;
   /** How many permits may be valid at once. */
@@ -49,13 +67,7 @@ export class Semaphore {
   readonly #defaults: Readonly<ResolvedRedlockOptions>;
   readonly #keys: SemaphoreKeys;
 
-  /** @internal Made by Redlock.semaphore(). */
-  constructor(
-    ctx: LockContext,
-    defaults: Readonly<ResolvedRedlockOptions>,
-    name: string,
-    options: SemaphoreOptions,
-  ) {
+  private constructor(...[ctx, defaults, name, options]: SemaphoreParts) {
     this.name =
       typeof name === "string" && isWellFormedName(name) && name !== ""
         ? name
