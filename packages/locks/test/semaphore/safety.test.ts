@@ -40,7 +40,7 @@ describe("a semaphore over 5 nodes", () => {
     expect(holds).toHaveLength(60);
     expect(new Set(holds.map((h) => h.owner)).size).toBe(5);
     expect(peakPermits(holds)).toBeLessThanOrEqual(3);
-  });
+  }, 120_000);
 
   test("many holders in one process never exceed the limit, and all get served", async () => {
     const holders = Array.from({ length: 8 }, () =>
@@ -70,7 +70,7 @@ describe("a semaphore over 5 nodes", () => {
     expect(holds).toHaveLength(48);
     expect(peak).toBeLessThanOrEqual(3);
     expect(peakPermits(holds)).toBeLessThanOrEqual(3);
-  });
+  }, 60_000);
 
   test("a killed holder's permits come back when their ttl ends", async () => {
     const redlock = env.redlock();

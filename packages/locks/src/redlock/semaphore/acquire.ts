@@ -352,13 +352,15 @@ class PermitAcquisition {
       if (single || round.quarantineLeft() >= left) throw new AttemptFailed(round);
       return pause(round.quarantineLeft() + 1, plan.signal);
     }
-    // Grants that did not agree: contenders that set slots at the same moment. A short random
-    // pause, doubling while it repeats, never past the call's end.
-    if (round.granted > 0 && round.heldTtl < 0 && reason !== "unavailable") {
+    // Some nodes granted, too few or on other slots: most likely contenders that took slots at
+    // the same moment and rolled back silently, so no notice would come. A short random pause,
+    // doubling while it repeats, never past the earliest slot's ttl nor the call's end.
+    if (round.granted > 0 && reason !== "unavailable") {
       if (left <= 0 || (single && this.#splits >= 4)) throw new AttemptFailed(round);
-      const backoff =
+      let backoff =
         (1 + Math.random() * Math.min(plan.retryJitter, 10)) *
         2 ** Math.min(this.#splits++, SPLIT_DOUBLINGS);
+      if (round.heldTtl >= 0) backoff = Math.min(backoff, round.heldTtl + 1);
       if (this.#notifier?.listening) {
         return this.#notifier.wait(Math.min(left, backoff), seen, plan.signal);
       }
