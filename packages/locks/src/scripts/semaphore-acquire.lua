@@ -15,7 +15,7 @@
     ARGV[2]     time to live, in milliseconds (a positive integer)
     ARGV[3]     n: the slots to take (1 <= n <= L)
     ARGV[4]     L, the limit, in decimal
-    ARGV[5]     the candidate order: slot indices (1-based) separated by commas, each once
+    ARGV[5]     unused ("": the candidate order follows at ARGV[10..])
     ARGV[6]     "1": draw a fencing token; "0": none
     ARGV[7]     "" for a plain semaphore; for a fair one, the request's arrival score, chosen
                 once per acquisition by the client and sent to every node (so that the queue
@@ -26,6 +26,7 @@
     ARGV[9]     fair: the semaphore's release channel: a grant that leaves others waiting
                 announces itself there, since the next waiter is now the head and free slots
                 may be left for it
+    ARGV[10..9+L]  the candidate order: every slot index (1-based) once, one per entry
     KEYS[L+3]   fair: the queue, a sorted set of waiting tokens scored by arrival
     KEYS[L+4]   fair: the leases, a sorted set of waiting tokens scored by the server time (ms)
                 at which their place lapses
@@ -93,8 +94,8 @@ end
 
 local taken = {}
 local earliest = -1
-for index in string.gmatch(ARGV[5], '%d+') do
-  local i = tonumber(index)
+for k = 10, 9 + slots do
+  local i = tonumber(ARGV[k])
   local value = redis.call('GET', KEYS[i])
   if not value or value == token then
     if #taken < want then taken[#taken + 1] = i end

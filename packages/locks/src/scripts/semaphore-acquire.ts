@@ -60,7 +60,8 @@ export const LIMIT_MISMATCH = "semaphore limit mismatch: the node holds permits 
 
 /**
  * KEYS: slots, limit record, fence counter, [queue, leases], marker. ARGV: token, ttl, permits,
- * limit, order, fencing, arrival ("" unless fair), lease margin, channel, known ttl,
+ * limit, "", fencing, arrival ("" unless fair), lease margin, channel, the order (one
+ * entry per slot), known ttl,
  * quarantine.
  */
 function encode(call: SemaphoreAcquireCall): string[] {
@@ -75,11 +76,12 @@ function encode(call: SemaphoreAcquireCall): string[] {
       String(call.ttl),
       String(call.permits),
       String(call.slots.length),
-      call.order.join(","),
+      "",
       call.fencing ? "1" : "0",
       fair === undefined ? "" : String(fair.arrival),
       fair === undefined ? "0" : String(fair.leaseMargin),
       fair === undefined ? "" : fair.channel,
+      ...call.order.map(String),
       ...call.quarantine,
     ],
   );

@@ -20,7 +20,7 @@ const call = {
 };
 
 describe("semaphore-acquire", () => {
-  test("encode: slots, record, fence counter, marker; token, ttl, permits, limit, order", () => {
+  test("encode: slots, record, fence counter, marker; token, ttl, permits, limit, ..., the order", () => {
     expect(semaphoreAcquire.encode(call)).toEqual([
       "EVALSHA",
       semaphoreAcquire.sha,
@@ -35,11 +35,14 @@ describe("semaphore-acquire", () => {
       "1000",
       "2",
       "3",
-      "2,1,3",
-      "0",
       "",
       "0",
       "",
+      "0",
+      "",
+      "2",
+      "1",
+      "3",
       "",
       "0",
     ]);
@@ -67,11 +70,14 @@ describe("semaphore-acquire", () => {
       "1000",
       "2",
       "3",
-      "2,1,3",
+      "",
       "1",
       "17",
       "1000",
       "c",
+      "2",
+      "1",
+      "3",
       "",
       "0",
     ]);
