@@ -27,6 +27,7 @@ export {
   LockReleaseError,
   LockTimeoutError,
   type NodeOutcome,
+  SemaphoreLimitError,
 } from "./errors/index.js";
 export type { Clock } from "./redlock/clock.js";
 export { Lock, type LockKind, type LockWire } from "./redlock/lock.js";
@@ -39,6 +40,17 @@ export {
   type RwUsingOptions,
   rwUsingOptionsSchema,
 } from "./redlock/read-write/options.js";
+export { Semaphore } from "./redlock/semaphore/semaphore.js";
+export { Permit, type PermitWire } from "./redlock/semaphore/permit.js";
+export {
+  MAX_SEMAPHORE_LIMIT,
+  type PermitOptions,
+  permitOptionsSchema,
+  type PermitUsingOptions,
+  permitUsingOptionsSchema,
+  type SemaphoreOptions,
+  semaphoreOptionsSchema,
+} from "./redlock/semaphore/options.js";
 export {
   type AcquireOptions,
   acquireOptionsSchema,

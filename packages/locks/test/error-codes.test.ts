@@ -30,6 +30,7 @@ const made: Record<string, LockError> = {
   LockExpiredError: new lib.LockExpiredError(["r"], 0),
   LockHoldLimitError: new lib.LockHoldLimitError(["r"], "maxExtensions", 3, 3, 0),
   DeadlockError: new DeadlockError("r"),
+  SemaphoreLimitError: new lib.SemaphoreLimitError("s", 5, 3),
   CacheValueError: new lib.CacheValueError("k", "undefined"),
   CacheFetchError: new CacheFetchError("k", "boom"),
   CacheTimeoutError: new CacheTimeoutError("k", 100),

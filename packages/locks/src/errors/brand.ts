@@ -22,7 +22,8 @@ export type LockErrorCode =
   | "QUORUM_LOCKS_DEADLOCK"
   | "QUORUM_LOCKS_CACHE_VALUE"
   | "QUORUM_LOCKS_CACHE_FETCH"
-  | "QUORUM_LOCKS_CACHE_TIMEOUT";
+  | "QUORUM_LOCKS_CACHE_TIMEOUT"
+  | "QUORUM_LOCKS_SEMAPHORE_LIMIT";
 
 interface Brand {
   readonly symbol: symbol;

@@ -291,6 +291,31 @@ export class LockExpiredError extends LockError {
 }
 
 /**
+ * A semaphore's nodes hold permits taken with another `limit` than this call's: two processes
+ * disagree on the semaphore's size, which would break its bound. Nothing was taken. The nodes
+ * forget the limit once every permit of the semaphore has expired or been released.
+ */
+export class SemaphoreLimitError extends LockError {
+  static {
+    brand(this, "SemaphoreLimitError", "QUORUM_LOCKS_SEMAPHORE_LIMIT");
+  }
+  /** The semaphore's name. */
+  readonly semaphore: string;
+  /** The limit this call passed. */
+  readonly limit: number;
+  /** The limit the nodes record for the permits they hold. */
+  readonly recorded: number;
+  constructor(name: string, limit: number, recorded: number) {
+    super(
+      `Semaphore "${name}" is held with limit ${recorded} on the nodes, but this call passed limit ${limit}: every process must use one limit per semaphore name`,
+    );
+    this.semaphore = name;
+    this.limit = limit;
+    this.recorded = recorded;
+  }
+}
+
+/**
  * A watchdog reached a cap its caller set (`maxExtensions` or `maxHoldTime`) and stopped
  * extending the lock; the routine's signal aborts with this reason. The lock is not lost: it is
  * still held until it expires (at `expiresAt`) or is released.

@@ -91,7 +91,8 @@ export function adoptHandle(ctx: AdoptContext, wire: unknown): Lock {
   parseOrThrow(envelopeSchema, { v, kind }, "wire");
   const entry = adopters.get(kind as string);
   if (entry === undefined) {
-    const known = [...adopters.keys()].map((k) => `"${k}"`).join(", ");
+    // Permits and read-write leases are taken back by their own modules (Redlock.adopt).
+    const known = [...adopters.keys(), "permit", "read", "write"].map((k) => `"${k}"`).join(", ");
     throw new LockConfigError([
       { field: "wire.kind", message: `must be a kind this package can adopt: ${known}` },
     ]);

@@ -20,10 +20,11 @@ export interface LockEventBase {
   /** How long the call took, in ms, from the call to its outcome. */
   readonly duration: number;
   /**
-   * For a read-write lock's handle: which lease it is (its resources are then the read-write
-   * lock's name); absent for a plain lock.
+   * For a lock that serves another primitive: `"permit"`, a semaphore's permit (its resources
+   * are then the permit's slot keys), or `"read"`/`"write"`, a read-write lock's lease (its
+   * resources are then the read-write lock's name); absent for a plain lock.
    */
-  readonly kind?: "read" | "write";
+  readonly kind?: "permit" | "read" | "write";
 }
 
 /** A lock was acquired on a quorum. */
@@ -98,7 +99,7 @@ export interface ReleaseFailedEvent extends LockEventBase {
 export interface LostEvent {
   readonly resources: readonly string[];
   /** As {@link LockEventBase.kind}. */
-  readonly kind?: "read" | "write";
+  readonly kind?: "permit" | "read" | "write";
   readonly lockId: string;
   /** Why: LockExpiredError, LockOwnershipError or the extension's failure. */
   readonly error: LockError;

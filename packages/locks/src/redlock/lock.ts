@@ -53,7 +53,7 @@ export interface LockWire {
 const durationSchema = ttlMilliseconds();
 
 /** Which primitive a lock serves, in its events: absent for a plain lock (a mutex). */
-export type LockKind = "read" | "write";
+export type LockKind = "permit" | "read" | "write";
 
 /** One script call of a lock's flavour: the script, its encoded call, its decoder. */
 export interface FlavourCall {
@@ -63,19 +63,22 @@ export interface FlavourCall {
 }
 
 /**
- * What a lock built for another primitive (a read-write lock's read or write handle) differs
- * in: the scripts that extend and release it, and what its events and wire form say. The rest
- * (validity, healing, quarantine, loss, `await using`) is the mutex's.
+ * What a lock built for another primitive (a semaphore's permit, a read-write lock's read or
+ * write handle) differs in: what its events and wire form say, and, where its keys are not the
+ * mutex's, the scripts that extend and release it. The rest (validity, healing, quarantine,
+ * loss, `await using`) is the mutex's.
  */
 export interface LockFlavour {
   /** Its events carry `kind`; its wire form names it. */
   readonly kind: LockKind;
-  /** The name of the primitive (the read-write lock's name), for the wire form. */
+  /** The name of the primitive (the semaphore's, the read-write lock's), for the wire form. */
   readonly name: string;
-  /** The extension's call (healing where the lease is missing, never over another owner). */
-  extend(call: { token: string; ttl: number } & MarkerCall): FlavourCall;
-  /** The release's call, announced on the primitive's release channel. */
-  release(token: string): FlavourCall;
+  /** The extension's call (healing where missing, never over another owner); absent: extend.lua. */
+  extend?(call: { token: string; ttl: number } & MarkerCall): FlavourCall;
+  /** The release's call, announced on the primitive's release channel; absent: release.lua. */
+  release?(token: string): FlavourCall;
+  /** With release.lua: its release is announced once on this channel (after the prefix), not per key. */
+  readonly channel?: string;
 }
 
 type LockParts = [
@@ -270,7 +273,7 @@ export class Lock implements AsyncDisposable {
     const marker = markerKey(this.resources[0] as string, ctx.clustered);
     const quarantine = ctx.restartQuarantine.args;
     const call =
-      this.#flavour?.extend({ token: this.value, ttl, marker, quarantine }) ??
+      this.#flavour?.extend?.({ token: this.value, ttl, marker, quarantine }) ??
       plainCall(
         scripts.extend,
         scripts.extend.encode({
@@ -349,13 +352,14 @@ export class Lock implements AsyncDisposable {
     this.#state = "released";
     ctx.held.delete(this);
     const call =
-      this.#flavour?.release(this.value) ??
+      this.#flavour?.release?.(this.value) ??
       plainCall(
         scripts.release,
         scripts.release.encode({
           resources: this.resources,
           token: this.value,
           channelPrefix: RELEASE_CHANNEL_PREFIX,
+          channel: this.#flavour?.channel,
         }),
         scripts.release.decode,
       );

@@ -24,7 +24,7 @@ import {
   type ReleasedEvent,
   type ReleaseFailedEvent,
 } from "./events.js";
-import type { Lock } from "./lock.js";
+import type { Lock, LockContext } from "./lock.js";
 import {
   type AcquireOptions,
   acquireOptionsSchema,
@@ -42,6 +42,9 @@ import {
   type RwHost,
 } from "./read-write/read-write-lock.js";
 import { type ReadWriteLockOptions, readWriteLockOptionsSchema } from "./read-write/options.js";
+import { createSemaphore, type Semaphore } from "./semaphore/semaphore.js";
+import { adoptPermit, type Permit } from "./semaphore/permit.js";
+import type { SemaphoreOptions } from "./semaphore/options.js";
 import { assertOneSlot, scriptKeys } from "./slots.js";
 import { quorumOf } from "./validity.js";
 import { defaultExtensionThreshold, Watchdog } from "./watchdog.js";
@@ -109,6 +112,7 @@ const NO_OPTIONS: Partial<Record<keyof AcquireOptions, undefined>> = {};
 // Set by Redlock's static block: the nodes stay out of the public surface, yet the manager
 // layer reaches them.
 let nodesOfRedlock: (redlock: Redlock) => readonly RedisNode[];
+let contextOfRedlock: (redlock: Redlock) => LockContext;
 
 /**
  * The nodes of `redlock` themselves, in the order given, for the manager layer: lock info and
@@ -116,6 +120,14 @@ let nodesOfRedlock: (redlock: Redlock) => readonly RedisNode[];
  */
 export function nodesOf(redlock: Redlock): readonly RedisNode[] {
   return nodesOfRedlock(redlock);
+}
+
+/**
+ * What `redlock` shares with its locks, for the modules that rebuild a lock or a permit from its
+ * wire form (adoptPermit).
+ */
+export function contextOf(redlock: Redlock): LockContext {
+  return contextOfRedlock(redlock);
 }
 
 /**
@@ -129,6 +141,7 @@ export function nodesOf(redlock: Redlock): readonly RedisNode[] {
 export class Redlock extends EventEmitter<RedlockEvents> {
   static {
     nodesOfRedlock = (redlock) => redlock.#nodes;
+    contextOfRedlock = (redlock) => redlock.#ctx;
   }
   /** The number of nodes that must agree: floor(N/2)+1. */
   readonly quorum: number;
@@ -344,7 +357,22 @@ export class Redlock extends EventEmitter<RedlockEvents> {
   }
 
   /**
-   * Takes back a lock that `JSON.stringify(lock)` described in another process: it extends
+   * A distributed counting semaphore named `name`: at most `options.limit` permits valid at
+   * once, over every process using this name and these nodes. Sends nothing until used.
+   * @throws LockConfigError for a bad name or options.
+   * @example
+   * const sem = redlock.semaphore("pool:db", { limit: 5 });
+   * await sem.using(10_000, { permits: 2 }, async (signal, permit) => {});
+   */
+  semaphore(name: string, options: SemaphoreOptions): Semaphore {
+    // Its keys are all derived from the name, in one hash slot: fine on a Redis Cluster too.
+    return createSemaphore(this.#ctx, this.options, name, options);
+  }
+
+  /**
+   * Takes back a lock, a semaphore's permit or a read-write lock's lease that
+   * `JSON.stringify(hold)` described in another process (the wire's `kind` says which; for a
+   * typed result, `semaphore.adopt()` and `readWriteLock.adopt()` take their own): it extends
    * (heals), releases and reports like the original, and quit() releases it. Both copies are
    * one lock (one token): either may release it. Its validity is the wire's `expiration`, on
    * this process's monotonic clock; a wire already expired gives a lock that is not held. Its
@@ -352,7 +380,15 @@ export class Redlock extends EventEmitter<RedlockEvents> {
    * lock to another process".
    * @throws LockConfigError for a wire that toJSON() did not write (nothing is sent).
    */
-  adopt(wire: unknown): Lock {
+  adopt(wire: unknown): Lock | Permit {
+    const { kind, name } = (typeof wire === "object" && wire !== null ? wire : {}) as {
+      kind?: unknown;
+      name?: unknown;
+    };
+    if (kind === "permit") return adoptPermit(this.#ctx, wire);
+    if ((kind === "read" || kind === "write") && typeof name === "string") {
+      return this.readWriteLock(name).adopt(wire);
+    }
     return adoptHandle(this.#ctx, wire);
   }
 

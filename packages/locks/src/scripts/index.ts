@@ -14,6 +14,8 @@ import { rwAcquireWrite } from "./rw-acquire-write.js";
 import { rwDowngrade } from "./rw-downgrade.js";
 import { rwExtend } from "./rw-extend.js";
 import { rwRelease } from "./rw-release.js";
+import { semaphoreAcquire } from "./semaphore-acquire.js";
+import { semaphorePeek } from "./semaphore-peek.js";
 
 export { evalSource, type LuaScript } from "./script.js";
 
@@ -29,6 +31,8 @@ export const scripts = {
   markerCheck,
   release,
   extend,
+  semaphoreAcquire,
+  semaphorePeek,
   fairAcquire,
   fairLeave,
   cacheRead,

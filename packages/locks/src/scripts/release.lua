@@ -16,14 +16,18 @@
 ]]
 local token = ARGV[1]
 local prefix = ARGV[2]
+local single = ARGV[3]
 local deleted = 0
 for i = 1, #KEYS do
   if redis.call('GET', KEYS[i]) == token then
     redis.call('DEL', KEYS[i])
-    if prefix ~= '' then
+    if prefix ~= '' and not single then
       redis.call('PUBLISH', prefix .. KEYS[i], '')
     end
     deleted = deleted + 1
   end
+end
+if single and prefix ~= '' and deleted > 0 then
+  redis.call('PUBLISH', prefix .. single, '')
 end
 return deleted

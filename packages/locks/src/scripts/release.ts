@@ -8,6 +8,11 @@ export interface ReleaseCall {
   readonly token: string;
   /** Channel prefix for the release messages; "" publishes nothing (a rollback). */
   readonly channelPrefix: string;
+  /**
+   * One channel (after the prefix) announcing the whole release, instead of one per key: a
+   * semaphore's permit, whose waiters listen on the semaphore's channel.
+   */
+  readonly channel?: string | undefined;
 }
 
 /** Granted: some key was deleted; NotOwner: none held the token (ReleaseNone). */
@@ -15,9 +20,11 @@ export type ReleaseReply = Granted | NotOwner | Unexpected;
 
 const script = defineScript("release", source);
 
-/** KEYS: resources. ARGV: token, channel prefix. */
+/** KEYS: resources. ARGV: token, channel prefix, [channel]. */
 function encode(call: ReleaseCall): string[] {
-  return evalshaArgs(script, call.resources, [call.token, call.channelPrefix]);
+  const argv = [call.token, call.channelPrefix];
+  if (call.channel !== undefined) argv.push(call.channel);
+  return evalshaArgs(script, call.resources, argv);
 }
 
 export const release = { ...script, encode, decode: decodeCount };

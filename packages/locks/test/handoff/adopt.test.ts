@@ -1,6 +1,7 @@
 import { inspect } from "node:util";
 import { describe, expect, test } from "vitest";
 import {
+  Lock,
   LockConfigError,
   LockExpiredError,
   LockOwnershipError,
@@ -41,6 +42,7 @@ describe("adopting a lock", () => {
     });
 
     const same = b.adopt(parsed);
+    if (!(same instanceof Lock)) throw new Error("a lock's wire adopts as a Lock");
     expect(same.resources).toEqual(lock.resources);
     expect(same.value).toBe(lock.value);
     expect(same.fencingToken).toBe(lock.fencingToken);

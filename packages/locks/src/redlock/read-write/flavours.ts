@@ -1,11 +1,14 @@
 import { scripts } from "../../scripts/index.js";
 import type { RwKeys } from "../../scripts/rw-keys.js";
 import type { AcquireFlavour } from "../acquire.js";
-import type { FlavourCall, LockFlavour, LockKind } from "../lock.js";
+import type { FlavourCall, LockFlavour } from "../lock.js";
 import { rwChannel, rwFenceKey } from "./keys.js";
 
+/** A read or write lease's flavour: its own scripts, always. */
+export type LeaseFlavour = LockFlavour & Required<Pick<LockFlavour, "extend" | "release">>;
+
 /** The scripts a read or write lease extends and releases with (see LockFlavour). */
-export function leaseFlavour(name: string, keys: RwKeys, kind: LockKind): LockFlavour {
+export function leaseFlavour(name: string, keys: RwKeys, kind: "read" | "write"): LeaseFlavour {
   const channel = rwChannel(keys);
   return {
     kind,
