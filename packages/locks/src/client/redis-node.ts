@@ -386,6 +386,25 @@ export class RedisNode {
     }
   }
 
+  /**
+   * Sends plain commands together, best effort, under one timeout for all of them (lock info
+   * written and deleted for many locks at once: one timer, not one per command). Resolves when
+   * all have settled or the timeout ran out; never rejects. Failures count in `errors`.
+   */
+  async commandsBestEffort(
+    batch: readonly (readonly string[])[],
+    timeout: number,
+    what: string = this.label,
+  ): Promise<void> {
+    const settled = Promise.allSettled(batch.map((args) => this.#sendSettled(args)));
+    try {
+      const results = await withTimeout(settled, timeout, `${what} timed out`);
+      for (const result of results) if (result.status === "rejected") this.errors++;
+    } catch {
+      this.errors++;
+    }
+  }
+
   #send(args: readonly string[], now: number): Promise<unknown> {
     if (this.#outstanding === 0) this.#lastProgress = now;
     this.#outstanding++;

@@ -21,6 +21,7 @@ import {
   type ReleasedEvent,
   type ReleaseFailedEvent,
 } from "./events.js";
+import type { QuorumContext } from "./context.js";
 import type { Lock, LockContext } from "./lock.js";
 import {
   type AcquireOptions,
@@ -33,6 +34,7 @@ import {
   usingOptionsSchema,
 } from "./options.js";
 import { assertOneSlot, scriptKeys } from "./slots.js";
+import { RenewalScheduler } from "./renewal.js";
 import { quorumOf } from "./validity.js";
 import { defaultExtensionThreshold, Watchdog } from "./watchdog.js";
 
@@ -174,7 +176,7 @@ export class Redlock extends EventEmitter<RedlockEvents> {
     this.#nodes = adapters.map((a) => new RedisNode(a, resolved.commandTimeout, onStatus, watch));
     this.quorum = quorumOf(adapters.length);
     this.#clustered = adapters.some((a) => a.cluster === true);
-    this.#ctx = {
+    const quorumContext: QuorumContext = {
       clustered: this.#clustered,
       nodes: this.#nodes,
       quorum: this.quorum,
@@ -183,6 +185,10 @@ export class Redlock extends EventEmitter<RedlockEvents> {
       clock,
       events,
       restartQuarantine: quarantine,
+    };
+    this.#ctx = {
+      ...quorumContext,
+      renewals: new RenewalScheduler(quorumContext),
       onDisposeError: (lock, error) => {
         this.emit("releaseError", lock, error);
       },

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import extendKeysSource from "./lib/extend-keys.lua";
 import fenceDrawSource from "./lib/fence-draw.lua";
 import heldTtlSource from "./lib/held-ttl.lua";
 import serverTimeSource from "./lib/server-time.lua";
@@ -22,6 +23,7 @@ const snippets: Readonly<Record<string, string>> = {
   "server-time": serverTimeSource,
   "held-ttl": heldTtlSource,
   "fence-draw": fenceDrawSource,
+  "extend-keys": extendKeysSource,
 };
 
 const INCLUDE = /^--- @include ([a-z-]+)\r?$/gm;
