@@ -1,3 +1,4 @@
+import type { HeldResult } from "./scenarios/held.js";
 import type { StampedeResult } from "./scenarios/stampede.js";
 import type { WaitersResult } from "./scenarios/waiters.js";
 
@@ -30,6 +31,11 @@ export interface Results {
   waitingCost: Record<string, number>;
   /** W waiters in one process on distinct held keys (quorum-locks), by W. */
   waiters: Record<string, WaitersResult>;
+  /**
+   * Auto-extended locks held in one process, by how they are kept ("using", "manager"), and the
+   * same for an earlier build when BENCH_BASELINE names one ("using (baseline)", ...).
+   */
+  held: Record<string, HeldResult>;
   /** 8 processes contending for one key. */
   fairness: Record<string, { sections: number[]; jain: number; maxWaitMs: number }>;
   /** throughput with 2 of 5 nodes paused, and its ratio to the healthy figure. */

@@ -4,6 +4,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { cpus, release, totalmem, type } from "node:os";
 import { execFileSync } from "node:child_process";
+import { pathToFileURL } from "node:url";
 import { startLocalNodes } from "@quorum-locks/redis-servers";
 import { createClient } from "redis";
 import { type Contender, contenders } from "./contenders/index.js";
@@ -13,6 +14,7 @@ import { evaluateTargets } from "./report/targets.js";
 import type { Results } from "./results.js";
 import { fairness } from "./scenarios/fairness.js";
 import { handoff } from "./scenarios/handoff.js";
+import { held } from "./scenarios/held.js";
 import { latency } from "./scenarios/latency.js";
 import { memory } from "./scenarios/memory.js";
 import { stampede } from "./scenarios/stampede.js";
@@ -42,6 +44,9 @@ const config = quick
       stampedeRounds: 3,
       waiterCounts: [1_000],
       waitersWindowMs: 2_000,
+      heldLocks: 10_000,
+      heldWindowMs: 5_000,
+      heldSettleMs: 2_000,
     }
   : {
       rounds: 5,
@@ -57,6 +62,9 @@ const config = quick
       stampedeRounds: 9,
       waiterCounts: [1_000, 10_000],
       waitersWindowMs: 5_000,
+      heldLocks: 10_000,
+      heldWindowMs: 10_000,
+      heldSettleMs: 3_000,
     };
 
 /** Peers and floors measured in every throughput, latency, handoff and waiting scenario. */
@@ -123,6 +131,7 @@ const results: Results = {
   handoff: {},
   waitingCost: {},
   waiters: {},
+  held: {},
   fairness: {},
   degraded: {},
   stampede: undefined,
@@ -261,6 +270,35 @@ try {
         `${count.toLocaleString("en").padEnd(8)} acquired ${r.acquired}/${count}  handoff p50 ${r.p50.toFixed(0)} ms  p99 ${r.p99.toFixed(0)} ms  ${r.perWaiter.toFixed(4)} commands/s/node per blocked waiter${r.commands.length === 0 ? "" : ` (${r.commands.map(([c, n]) => `${c} ${n}`).join(", ")})`}`,
       );
       await flush();
+    }
+  }
+
+  if (wanted("held")) {
+    log(
+      `\n# held: ${config.heldLocks.toLocaleString("en")} auto-extended locks (ttl 3 s) in one process, over ${config.heldWindowMs / 1_000} s`,
+    );
+    // BENCH_BASELINE: the dist/index.js of an earlier build, measured in the same run.
+    const baseline = process.env["BENCH_BASELINE"];
+    const libs: [string, typeof import("quorum-locks")][] = [["", await import("quorum-locks")]];
+    if (baseline !== undefined && baseline !== "") {
+      libs.push([" (baseline)", (await import(pathToFileURL(baseline).href)) as typeof import("quorum-locks")]);
+    }
+    for (const mode of ["using", "manager"] as const) {
+      for (const [suffix, lib] of libs) {
+        const r = await held(lib, urls, {
+          mode,
+          locks: config.heldLocks,
+          ttl: 3_000,
+          windowMs: config.heldWindowMs,
+          settleMs: config.heldSettleMs,
+          prefix: `held-${mode}${suffix === "" ? "" : "-baseline"}`,
+        });
+        results.held[`${mode}${suffix}`] = r;
+        log(
+          `${`${mode}${suffix}`.padEnd(20)} ${r.perLock.toFixed(4)} requests/s/node per lock  timers ${r.timers}${r.timersAfterRelease === undefined ? "" : ` (${r.timersAfterRelease} 100 ms after release)`}  lost ${r.lost}/${r.locks}  CPU ${r.cpuPerLock.toFixed(1)} µs/s per lock${r.commands.length === 0 ? "" : ` (${r.commands.map(([c, n]) => `${c} ${n}`).join(", ")})`}`,
+        );
+        await flush();
+      }
     }
   }
 

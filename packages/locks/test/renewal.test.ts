@@ -76,7 +76,7 @@ describe("batched renewal", () => {
     let extensions = 0;
     redlock.on("extended", () => extensions++);
     const count = 300;
-    const ttl = 1_000;
+    const ttl = 2_000;
     const held = await holdMany(redlock, "many", count, ttl);
     const before = await scriptCalls(env.nodes.urls[0] as string);
     const from = extensions;
@@ -158,7 +158,7 @@ describe("batched renewal", () => {
     redlock.on("extended", () => extensions++);
     const baseline = timers();
     const count = 1_000;
-    const held = await holdMany(redlock, "timers", count, 1_000);
+    const held = await holdMany(redlock, "timers", count, 2_000);
     let most = 0;
     const from = extensions;
     // Sampled over two extensions of every lock, on every turn of the event loop.

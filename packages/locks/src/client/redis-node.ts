@@ -387,21 +387,16 @@ export class RedisNode {
   }
 
   /**
-   * Sends plain commands together, best effort, under one timeout for all of them (lock info
-   * written and deleted for many locks at once: one timer, not one per command). Resolves when
-   * all have settled or the timeout ran out; never rejects. Failures count in `errors`.
+   * Sends plain commands, best effort, that nobody waits for (lock info written and deleted for
+   * many locks at once). No timer: with no caller to hold up, a timeout would only cost a timer
+   * per command; a paused node's replies come when it resumes, or its connection fails them.
+   * Failures count in `errors`, like those of command().
    */
-  async commandsBestEffort(
-    batch: readonly (readonly string[])[],
-    timeout: number,
-    what: string = this.label,
-  ): Promise<void> {
-    const settled = Promise.allSettled(batch.map((args) => this.#sendSettled(args)));
-    try {
-      const results = await withTimeout(settled, timeout, `${what} timed out`);
-      for (const result of results) if (result.status === "rejected") this.errors++;
-    } catch {
-      this.errors++;
+  sendBestEffort(batch: readonly (readonly string[])[]): void {
+    for (const args of batch) {
+      this.#sendSettled(args).catch(() => {
+        this.errors++;
+      });
     }
   }
 

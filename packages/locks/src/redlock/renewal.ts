@@ -71,7 +71,7 @@ class Entry implements RenewalHandle {
   readonly renewable: Renewable;
   readonly listener: RenewalListener;
   readonly threshold: number;
-  /** How early it may be extended to go with others due: half its threshold. */
+  /** Half its threshold: its lead on the threshold, and how much earlier it may go with others. */
   readonly window: number;
   readonly #scheduler: RenewalScheduler;
   /** Monotonic ms: the extension is due (Idle) or the validity runs out (InFlight). */
@@ -118,6 +118,9 @@ export class RenewalScheduler {
   #timer: NodeJS.Timeout | undefined;
   /** Monotonic ms the timer is set for (Infinity: none). */
   #timerAt = Infinity;
+  /** In flight past their validity, judged after an I/O turn (see run()). */
+  #overdue: Entry[] = [];
+  #overdueTurn: NodeJS.Immediate | undefined;
 
   constructor(ctx: QuorumContext) {
     this.#ctx = ctx;
@@ -153,9 +156,11 @@ export class RenewalScheduler {
       return;
     }
     entry.state = Idle;
-    // Extend at `threshold` before expiry, but never sooner than a third of the way in, so that
-    // a threshold close to the ttl cannot turn into back-to-back extensions.
-    entry.wake = now + Math.max(remaining - entry.threshold, remaining / 3);
+    // Sent with half the threshold to spare on top of it, which a timer firing late on a busy
+    // event loop eats into rather than the threshold itself (and locks due within that half go
+    // along); never sooner than a third of the way in, so that a threshold close to the ttl
+    // cannot turn into back-to-back extensions.
+    entry.wake = now + Math.max(remaining - entry.threshold - entry.window, remaining / 3);
     this.#heapPush(entry);
   }
 
@@ -197,8 +202,10 @@ export class RenewalScheduler {
       if (top.wake > now + (idle ? top.window : 0)) break;
       this.#heapRemove(top);
       if (!idle) {
-        // In flight past its validity: lost, as a watchdog's expiry timer would have found it.
-        if (top.renewable.remaining() <= 0) this.#lose(top, undefined);
+        // In flight past its validity: lost, as a watchdog's expiry timer would have found it,
+        // once the replies already received are read (a batch granted from its start gives it
+        // a new validity): judged after one I/O turn, as a round's timeout is.
+        if (top.renewable.remaining() <= 0) this.#overdue.push(top);
         else later.push(top);
       } else if (top.listener.due()) {
         if (top.state !== Stopped) due.push(top);
@@ -211,6 +218,26 @@ export class RenewalScheduler {
       this.#heapPush(entry);
     }
     if (due.length > 0) this.#send(due, now);
+    if (this.#overdue.length > 0) this.#overdueTurn ??= afterIoTurn(overdueChecked, this);
+    this.#arm();
+  }
+
+  /** @internal One I/O turn after their validity ran out in flight: still undecided, lost. */
+  checkOverdue(): void {
+    this.#overdueTurn = undefined;
+    const overdue = this.#overdue;
+    this.#overdue = [];
+    const now = this.#ctx.clock.monotonic();
+    for (const entry of overdue) {
+      if (entry.state !== InFlight || entry.at >= 0) continue;
+      const remaining = entry.renewable.remaining();
+      if (remaining <= 0) {
+        this.#lose(entry, undefined);
+      } else {
+        entry.wake = now + remaining;
+        this.#heapPush(entry);
+      }
+    }
     this.#arm();
   }
 
@@ -266,7 +293,17 @@ export class RenewalScheduler {
     try {
       entry.renewable.settle(startedAt, tally);
     } catch (error) {
-      this.#lose(entry, error as LockError);
+      // Nodes failed, yet the lock keeps its validity (LockExtensionError): tried again while
+      // that lasts, with the next batch, rather than given up at once; lost when it runs out.
+      const remaining = entry.renewable.remaining();
+      if (remaining <= 0) {
+        this.#lose(entry, error as LockError);
+        return;
+      }
+      entry.state = Idle;
+      entry.wake = this.#ctx.clock.monotonic() + Math.min(remaining / 3, entry.window);
+      this.#heapPush(entry);
+      this.#arm();
       return;
     }
     entry.listener.extended(healed);
@@ -334,6 +371,10 @@ function fired(scheduler: RenewalScheduler): void {
   scheduler.run();
 }
 
+function overdueChecked(scheduler: RenewalScheduler): void {
+  scheduler.checkOverdue();
+}
+
 function bytesOf(renewable: Renewable): number {
   let bytes = renewable.token.length + LOCK_OVERHEAD;
   for (const key of renewable.keys) bytes += key.length;
@@ -380,10 +421,20 @@ class Flush {
     if (this.#open > 0) this.#turn = afterIoTurn(flushTimedOut, this);
   }
 
-  /** @internal The nodes still silent are timed out, for every batch still open. */
+  /**
+   * @internal The nodes still silent are timed out, for every batch still open, unless they
+   * are still answering (a node that answered within the command timeout is working through a
+   * backlog, say the writes of a burst of batches on a busy event loop): those get another
+   * command timeout. A lock whose validity runs out meanwhile is lost on its own.
+   */
   timeOut(): void {
     this.#turn = undefined;
-    for (const round of this.#rounds) round.timeOut();
+    const now = performance.now();
+    let waiting = false;
+    for (const round of this.#rounds) if (round.timeOut(now)) waiting = true;
+    if (waiting && this.#open > 0) {
+      this.#timer = setTimeout(flushTimerFired, this.#timeout, this);
+    }
   }
 }
 
@@ -553,15 +604,25 @@ class BatchRound implements ReplySink {
     if (this.#open === 0) this.flush?.done();
   }
 
-  /** @internal The command timeout ran out: the nodes still silent time out. */
-  timeOut(): void {
-    if (this.#open === 0) return;
+  /**
+   * @internal The command timeout ran out: the nodes still silent time out, but those still
+   * answering (see Flush.timeOut). True when some node is waited for further.
+   */
+  timeOut(now: number): boolean {
+    if (this.#open === 0) return false;
     const nodes = this.#ctx.nodes;
-    for (let index = 0; index < nodes.length; index++) {
+    let waiting = false;
+    for (let index = 0; index < nodes.length && this.#open > 0; index++) {
       if (this.#answered[index] === 1) continue;
-      (nodes[index] as RedisNode).markDown("unresponsive");
+      const node = nodes[index] as RedisNode;
+      if (node.isResponsive(now)) {
+        waiting = true;
+        continue;
+      }
+      node.markDown("unresponsive");
       this.#nodeFailed(index, TimedOut, undefined);
     }
+    return waiting && this.#open > 0;
   }
 
   /** Lock `i`'s outcome on each node, for errors. */
