@@ -281,7 +281,10 @@ try {
     const baseline = process.env["BENCH_BASELINE"];
     const libs: [string, typeof import("quorum-locks")][] = [["", await import("quorum-locks")]];
     if (baseline !== undefined && baseline !== "") {
-      libs.push([" (baseline)", (await import(pathToFileURL(baseline).href)) as typeof import("quorum-locks")]);
+      libs.push([
+        " (baseline)",
+        (await import(pathToFileURL(baseline).href)) as typeof import("quorum-locks"),
+      ]);
     }
     for (const mode of ["using", "manager"] as const) {
       for (const [suffix, lib] of libs) {
@@ -295,7 +298,7 @@ try {
         });
         results.held[`${mode}${suffix}`] = r;
         log(
-          `${`${mode}${suffix}`.padEnd(20)} ${r.perLock.toFixed(4)} requests/s/node per lock  timers ${r.timers}${r.timersAfterRelease === undefined ? "" : ` (${r.timersAfterRelease} 100 ms after release)`}  lost ${r.lost}/${r.locks}  CPU ${r.cpuPerLock.toFixed(1)} µs/s per lock${r.commands.length === 0 ? "" : ` (${r.commands.map(([c, n]) => `${c} ${n}`).join(", ")})`}`,
+          `${`${mode}${suffix}`.padEnd(20)} ${r.perLock.toFixed(4)} requests/s/node per lock  timers ${r.timers}${r.timersAfterRelease === undefined ? "" : ` (${r.timersAfterRelease} 100 ms after release)`}  lost ${r.lost}/${r.locks}${r.firstLost === undefined ? "" : ` (first: ${r.firstLost})`}  CPU ${r.cpuPerLock.toFixed(1)} µs/s per lock${r.commands.length === 0 ? "" : ` (${r.commands.map(([c, n]) => `${c} ${n}`).join(", ")})`}`,
         );
         await flush();
       }

@@ -2,6 +2,13 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type * as QuorumLocks from "quorum-locks";
 import { commandsDuring } from "./waiting-cost.js";
 
+/**
+ * What the lock scripts call inside (extend, extend-many, their marker): INFO commandstats
+ * counts these as well as the clients' own commands. SET stays counted: the manager's lock info
+ * writes are requests (a script sets a key only to heal a node that lost it).
+ */
+const INSIDE_SCRIPTS = new Set(["get", "pexpire", "pttl", "time", "hmget", "hset", "exists"]);
+
 /** How the locks are kept: Redlock.using(), or the LockManager's getLock({ autoExtend }). */
 export type HeldMode = "using" | "manager";
 
@@ -9,7 +16,10 @@ export interface HeldResult {
   mode: HeldMode;
   locks: number;
   ttl: number;
-  /** Commands per second per node over the window, divided by the locks held. */
+  /**
+   * Requests per second per node over the window, divided by the locks held: the commands the
+   * nodes ran, less those the lock scripts run inside (INFO commandstats counts both).
+   */
   perLock: number;
   /** Most live (ref'd) timers seen over the window, above the count before any lock. */
   timers: number;
@@ -17,6 +27,8 @@ export interface HeldResult {
   timersAfterRelease: number | undefined;
   /** Locks lost (signals aborted) by the end of the window. */
   lost: number;
+  /** Why the first lost lock was lost, when one was. */
+  firstLost: string | undefined;
   /** Client CPU (user + system) per lock per second of holding, µs. */
   cpuPerLock: number;
   /** The commands sent over the window, summed over the nodes, busiest first. */
@@ -29,16 +41,16 @@ function timers(): number {
 
 /** The most live timers while `during` runs, sampled every 50 ms. */
 async function mostTimers<T>(during: Promise<T>): Promise<{ value: T; most: number }> {
-  let done = false;
+  const state = { done: false };
   let most = 0;
   const sampling = (async () => {
-    while (!done) {
+    while (!state.done) {
       most = Math.max(most, timers());
       await sleep(50);
     }
   })();
   const value = await during;
-  done = true;
+  state.done = true;
   await sampling;
   return { value, most };
 }
@@ -79,6 +91,8 @@ export async function held(
   let done: Promise<unknown>;
   let close: () => Promise<void>;
   let releaseAll: () => Promise<void> = () => Promise.resolve();
+  let firstLost: string | undefined;
+  const heldSince = performance.now();
   if (mode === "using") {
     const redlock = new lib.Redlock(urls, { retryCount: -1 });
     const routines: Promise<void>[] = [];
@@ -101,6 +115,11 @@ export async function held(
       await Promise.all(slice);
     }
     done = Promise.all(routines);
+    for (const signal of signals) {
+      signal.addEventListener("abort", () => {
+        firstLost ??= `${(signal.reason as Error).message} after ${Math.round(performance.now() - heldSince)} ms`;
+      });
+    }
     close = () => redlock.quit();
   } else {
     const manager = new lib.LockManager({ redisNodes: [...urls] });
@@ -114,12 +133,15 @@ export async function held(
       handles.push(...slice);
     }
     for (const handle of handles) signals.push(handle.signal);
+    for (const signal of signals) {
+      signal.addEventListener("abort", () => {
+        firstLost ??= `${(signal.reason as Error).message} after ${Math.round(performance.now() - heldSince)} ms`;
+      });
+    }
     done = released;
     releaseAll = async () => {
       for (let i = 0; i < handles.length; i += 500) {
-        await Promise.all(
-          handles.slice(i, i + 500).map((h) => h.release().catch(() => undefined)),
-        );
+        await Promise.all(handles.slice(i, i + 500).map((h) => h.release().catch(() => undefined)));
       }
     };
     close = () => manager.close();
@@ -143,10 +165,15 @@ export async function held(
     mode,
     locks,
     ttl,
-    perLock: window.total / urls.length / window.seconds / locks,
+    perLock:
+      window.commands.reduce((sum, [name, n]) => sum + (INSIDE_SCRIPTS.has(name) ? 0 : n), 0) /
+      urls.length /
+      window.seconds /
+      locks,
     timers: Math.max(0, most - baseline),
     timersAfterRelease,
     lost,
+    firstLost,
     cpuPerLock: (cpu.user + cpu.system) / window.seconds / locks,
     commands: window.commands,
   };

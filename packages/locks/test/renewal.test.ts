@@ -90,8 +90,13 @@ describe("batched renewal", () => {
     expect(held.signals.some((signal) => signal.aborted)).toBe(false);
     // One call per lock per extension would be 900 or more: batches carry many locks each.
     expect(calls).toBeLessThan((extensions - from) / 10);
+    // Read first, judged after: a lock still valid once the read is back had its keys on the
+    // nodes that confirmed its last extension when they were read (their ttl outlasts its
+    // validity), however long this process was descheduled in between.
     const values = await env.nodes.values("many:7");
-    expect(values).toEqual([held.locks[7]?.value, held.locks[7]?.value, held.locks[7]?.value]);
+    const lock = held.locks[7] as Lock;
+    expect(lock.isHeld()).toBe(true);
+    expect(values.filter((v) => v === lock.value).length).toBeGreaterThanOrEqual(2);
     held.release();
     await held.done;
     await env.nodes.settle("many:7", [null, null, null]);

@@ -87,7 +87,7 @@ export class LockInfoRecorder {
    * it): ten thousand locks released together cost a few DELs, and no timer per lock.
    */
   #schedule(): void {
-    this.#flush ??= setImmediate(flushRecorder, this);
+    if (this.#flush === undefined) this.#flush = setImmediate(flushRecorder, this);
   }
 
   /** @internal Sends what is waiting. */

@@ -218,7 +218,9 @@ export class RenewalScheduler {
       this.#heapPush(entry);
     }
     if (due.length > 0) this.#send(due, now);
-    if (this.#overdue.length > 0) this.#overdueTurn ??= afterIoTurn(overdueChecked, this);
+    if (this.#overdue.length > 0 && this.#overdueTurn === undefined) {
+      this.#overdueTurn = afterIoTurn(overdueChecked, this);
+    }
     this.#arm();
   }
 
@@ -248,11 +250,14 @@ export class RenewalScheduler {
     for (const entry of entries) {
       const { renewable } = entry;
       const remaining = renewable.remaining();
+      if (remaining <= 0) {
+        this.#lose(entry, undefined);
+        continue;
+      }
       try {
-        if (remaining <= 0) throw undefined;
         renewable.begin(now);
       } catch (error) {
-        this.#lose(entry, error as LockError | undefined);
+        this.#lose(entry, error as LockError);
         continue;
       }
       entry.state = InFlight;
@@ -307,7 +312,8 @@ export class RenewalScheduler {
       return;
     }
     entry.listener.extended(healed);
-    if (entry.state !== InFlight) return;
+    // The listener may have stopped it (Entry.stop is not seen by the type checker here).
+    if ((entry.state as number) !== InFlight) return;
     this.#plan(entry, this.#ctx.clock.monotonic());
     this.#arm();
   }
@@ -378,7 +384,8 @@ function overdueChecked(scheduler: RenewalScheduler): void {
 function bytesOf(renewable: Renewable): number {
   let bytes = renewable.token.length + LOCK_OVERHEAD;
   for (const key of renewable.keys) bytes += key.length;
-  if (renewable.companions !== undefined) for (const key of renewable.companions) bytes += key.length;
+  if (renewable.companions !== undefined)
+    for (const key of renewable.companions) bytes += key.length;
   return bytes;
 }
 
@@ -478,7 +485,12 @@ class BatchRound implements ReplySink {
   readonly #answered: Uint8Array;
   #open: number;
 
-  constructor(scheduler: RenewalScheduler, ctx: QuorumContext, entries: Entry[], startedAt: number) {
+  constructor(
+    scheduler: RenewalScheduler,
+    ctx: QuorumContext,
+    entries: Entry[],
+    startedAt: number,
+  ) {
     this.#scheduler = scheduler;
     this.#ctx = ctx;
     this.#entries = entries;
@@ -517,14 +529,7 @@ class BatchRound implements ReplySink {
         : undefined;
     const nodes = ctx.nodes;
     for (let i = 0; i < nodes.length && this.#open > 0; i++) {
-      (nodes[i] as RedisNode).dispatch(
-        scripts.extendMany,
-        args,
-        this.#startedAt,
-        this,
-        i,
-        wait,
-      );
+      (nodes[i] as RedisNode).dispatch(scripts.extendMany, args, this.#startedAt, this, i, wait);
     }
   }
 
@@ -590,7 +595,10 @@ class BatchRound implements ReplySink {
     const n = this.#ctx.nodes.length;
     const quorum = this.#ctx.quorum;
     const granted = this.#granted[i] as number;
-    if (granted < quorum && n - (this.#denied[i] as number) - (this.#failed[i] as number) >= quorum) {
+    if (
+      granted < quorum &&
+      n - (this.#denied[i] as number) - (this.#failed[i] as number) >= quorum
+    ) {
       return;
     }
     this.#decided[i] = 1;
@@ -600,7 +608,12 @@ class BatchRound implements ReplySink {
       denied: this.#denied[i] as number,
       outcomes: () => this.#outcomes(i),
     };
-    this.#scheduler.settle(this.#entries[i] as Entry, this.#startedAt, tally, this.#healed[i] === 1);
+    this.#scheduler.settle(
+      this.#entries[i] as Entry,
+      this.#startedAt,
+      tally,
+      this.#healed[i] === 1,
+    );
     if (this.#open === 0) this.flush?.done();
   }
 

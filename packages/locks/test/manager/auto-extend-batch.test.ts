@@ -49,7 +49,9 @@ test("autoExtend locks share the batched renewal: lock info kept, released witho
   }
   expect(most).toBeLessThanOrEqual(10);
   // Every record deleted, in a few DELs.
-  await waitFor(async () => (await env.nodes.keys("lock-info:auto:*")).every((k) => k.length === 0));
+  await waitFor(async () =>
+    (await env.nodes.keys("lock-info:auto:*")).every((k) => k.length === 0),
+  );
   expect((await env.nodes.keys("lock:auto:*")).every((k) => k.length === 0)).toBe(true);
   expect(lost).toEqual([]);
 });
