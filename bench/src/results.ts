@@ -1,4 +1,5 @@
 import type { ContentionResult } from "./scenarios/contention.js";
+import type { HeldResult } from "./scenarios/held.js";
 import type { StampedeResult } from "./scenarios/stampede.js";
 import type { WaitersResult } from "./scenarios/waiters.js";
 
@@ -33,6 +34,11 @@ export interface Results {
   waiters: Record<string, WaitersResult>;
   /** C contenders in one process looping on one key, by contender, then by C. */
   contention: Record<string, Record<string, ContentionResult>>;
+  /**
+   * Auto-extended locks held in one process, by how they are kept ("using", "manager"), and the
+   * same for an earlier build when BENCH_BASELINE names one ("using (baseline)", ...).
+   */
+  held: Record<string, HeldResult>;
   /** 8 processes contending for one key. */
   fairness: Record<string, { sections: number[]; jain: number; maxWaitMs: number }>;
   /** throughput with 2 of 5 nodes paused, and its ratio to the healthy figure. */

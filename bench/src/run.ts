@@ -4,6 +4,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { cpus, release, totalmem, type } from "node:os";
 import { execFileSync } from "node:child_process";
+import { pathToFileURL } from "node:url";
 import { startLocalNodes } from "@quorum-locks/redis-servers";
 import { createClient } from "redis";
 import { type Contender, contenders } from "./contenders/index.js";
@@ -14,6 +15,7 @@ import type { Results } from "./results.js";
 import { type ContentionResult, contention } from "./scenarios/contention.js";
 import { fairness } from "./scenarios/fairness.js";
 import { handoff } from "./scenarios/handoff.js";
+import { held } from "./scenarios/held.js";
 import { latency } from "./scenarios/latency.js";
 import { memory } from "./scenarios/memory.js";
 import { stampede } from "./scenarios/stampede.js";
@@ -45,6 +47,9 @@ const config = quick
       waitersWindowMs: 2_000,
       contenderCounts: [128],
       contentionMs: 1_000,
+      heldLocks: 10_000,
+      heldWindowMs: 5_000,
+      heldSettleMs: 2_000,
     }
   : {
       rounds: 5,
@@ -62,6 +67,9 @@ const config = quick
       waitersWindowMs: 5_000,
       contenderCounts: [8, 32, 128],
       contentionMs: 3_000,
+      heldLocks: 10_000,
+      heldWindowMs: 10_000,
+      heldSettleMs: 3_000,
     };
 
 /** Peers and floors measured in every throughput, latency, handoff and waiting scenario. */
@@ -129,6 +137,7 @@ const results: Results = {
   waitingCost: {},
   waiters: {},
   contention: {},
+  held: {},
   fairness: {},
   degraded: {},
   stampede: undefined,
@@ -296,6 +305,38 @@ try {
       results.contention[name] = byCount;
       await c.close();
       await flush();
+    }
+  }
+
+  if (wanted("held")) {
+    log(
+      `\n# held: ${config.heldLocks.toLocaleString("en")} auto-extended locks (ttl 3 s) in one process, over ${config.heldWindowMs / 1_000} s`,
+    );
+    // BENCH_BASELINE: the dist/index.js of an earlier build, measured in the same run.
+    const baseline = process.env["BENCH_BASELINE"];
+    const libs: [string, typeof import("quorum-locks")][] = [["", await import("quorum-locks")]];
+    if (baseline !== undefined && baseline !== "") {
+      libs.push([
+        " (baseline)",
+        (await import(pathToFileURL(baseline).href)) as typeof import("quorum-locks"),
+      ]);
+    }
+    for (const mode of ["using", "manager"] as const) {
+      for (const [suffix, lib] of libs) {
+        const r = await held(lib, urls, {
+          mode,
+          locks: config.heldLocks,
+          ttl: 3_000,
+          windowMs: config.heldWindowMs,
+          settleMs: config.heldSettleMs,
+          prefix: `held-${mode}${suffix === "" ? "" : "-baseline"}`,
+        });
+        results.held[`${mode}${suffix}`] = r;
+        log(
+          `${`${mode}${suffix}`.padEnd(20)} ${r.perLock.toFixed(4)} requests/s/node per lock  timers ${r.timers}${r.timersAfterRelease === undefined ? "" : ` (${r.timersAfterRelease} 100 ms after release)`}  lost ${r.lost}/${r.locks}${r.firstLost === undefined ? "" : ` (first: ${r.firstLost})`}  CPU ${r.cpuPerLock.toFixed(1)} µs/s per lock${r.commands.length === 0 ? "" : ` (${r.commands.map(([c, n]) => `${c} ${n}`).join(", ")})`}`,
+        );
+        await flush();
+      }
     }
   }
 

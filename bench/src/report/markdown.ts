@@ -58,6 +58,12 @@ export function markdown(r: Results): string {
       `Stampede (quorum-locks): ${s.callers} concurrent callers on a cold key, fetcher ${s.fetchMs} ms: at most ${s.fetcherRuns} fetcher run(s) per key; caller p99 ${s.p99Ms.toFixed(1)} ms (median of ${s.p99sMs.length} bursts on fresh keys; worst ${Math.max(...s.p99sMs).toFixed(1)} ms).`,
     );
   }
+  for (const [name, h] of Object.entries(r.held)) {
+    lines.push(
+      "",
+      `Held (quorum-locks, ${name}): ${h.locks.toLocaleString("en")} auto-extended locks, ttl ${h.ttl / 1_000} s: ${h.perLock.toFixed(4)} requests/s per node per lock, ${h.timers} live timers${h.timersAfterRelease === undefined ? "" : ` (${h.timersAfterRelease} 100 ms after release)`}, ${h.lost} lost, client CPU ${h.cpuPerLock.toFixed(1)} µs/s per lock.`,
+    );
+  }
   if (r.memory !== undefined) {
     const m = r.memory;
     lines.push(

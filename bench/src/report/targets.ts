@@ -101,6 +101,33 @@ export function evaluateTargets(r: Results): Target[] {
       `${w.perWaiter.toFixed(4)}/s`,
     );
   }
+  for (const mode of ["using", "manager"]) {
+    const h = r.held[mode];
+    if (h === undefined) continue;
+    const id = `held/${mode}`;
+    const n = h.locks.toLocaleString("en");
+    add(
+      `${id}/requests`,
+      `${n} auto-extended locks (${mode}): ≤ 0.05 requests/s per node per lock`,
+      h.perLock,
+      h.perLock <= 0.05,
+      `${h.perLock.toFixed(4)}/s`,
+    );
+    const live = Math.max(h.timers, h.timersAfterRelease ?? 0);
+    add(`${id}/timers`, "≤ 10 live timers in all", live, live <= 10, String(live));
+    add(`${id}/lost`, "0 lost", h.lost, h.lost === 0, `${h.lost}/${h.locks}`);
+    const before = r.held[`${mode} (baseline)`];
+    if (before !== undefined) {
+      const share = h.cpuPerLock / before.cpuPerLock;
+      add(
+        `${id}/cpu`,
+        "client CPU per lock ≤ 1/4 of the baseline build's (same run)",
+        share,
+        share <= 0.25,
+        `${h.cpuPerLock.toFixed(1)} vs ${before.cpuPerLock.toFixed(1)} µs/s per lock (${x(share)})`,
+      );
+    }
+  }
   const fair = r.fairness[`${OURS} (fair)`];
   if (fair !== undefined) {
     add(

@@ -72,3 +72,50 @@ test("after rounds no node answered, the waiter backs off instead of polling eve
   expect(lock.attempts).toBeLessThan(40);
   await lock.release();
 });
+
+test("10,000 auto-extended locks are all kept while a busy loop holds the CPU between awaits", async () => {
+  const redlock = env.redlock({ retryCount: -1 });
+  const lost: unknown[] = [];
+  redlock.on("lost", ({ error }) => lost.push(error));
+  let extensions = 0;
+  redlock.on("extended", () => extensions++);
+  const count = 10_000;
+  const signals: AbortSignal[] = [];
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const routines: Promise<void>[] = [];
+  // Taken in slices, so that the acquisitions themselves do not time out on a loaded machine.
+  for (let start = 0; start < count; start += 500) {
+    const slice: Promise<void>[] = [];
+    for (let i = start; i < start + 500; i++) {
+      let held!: () => void;
+      slice.push(
+        new Promise<void>((resolve) => {
+          held = resolve;
+        }),
+      );
+      routines.push(
+        redlock.using(`kept:${i}`, 3_000, async (signal) => {
+          signals.push(signal);
+          held();
+          await released;
+        }),
+      );
+    }
+    await Promise.all(slice);
+  }
+  const from = extensions;
+  // Two extensions of every lock (about five seconds), the loop busy 50 ms at a time, with
+  // one turn between: timers fire late and replies wait, as under a saturated CPU.
+  while (extensions - from < 2 * count && lost.length === 0) {
+    busyWait(50);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  expect(lost).toEqual([]);
+  expect(signals.filter((s) => s.aborted).length).toBe(0);
+  release();
+  const ended = await Promise.allSettled(routines);
+  expect(ended.every((r) => r.status === "fulfilled")).toBe(true);
+}, 180_000);

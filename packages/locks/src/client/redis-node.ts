@@ -415,6 +415,20 @@ export class RedisNode {
     }
   }
 
+  /**
+   * Sends plain commands, best effort, that nobody waits for (lock info written and deleted for
+   * many locks at once). No timer: with no caller to hold up, a timeout would only cost a timer
+   * per command; a paused node's replies come when it resumes, or its connection fails them.
+   * Failures count in `errors`, like those of command().
+   */
+  sendBestEffort(batch: readonly (readonly string[])[]): void {
+    for (const args of batch) {
+      this.#sendSettled(args).catch(() => {
+        this.errors++;
+      });
+    }
+  }
+
   #send(args: readonly string[], now: number): Promise<unknown> {
     if (this.#outstanding === 0) this.#lastProgress = now;
     this.#outstanding++;

@@ -22,6 +22,13 @@ interface InfoRecord {
   readonly ttl: number;
 }
 
+/** Keys per DEL: one command stays small. */
+const DELETES_PER_COMMAND = 1_000;
+
+function flushRecorder(recorder: LockInfoRecorder): void {
+  recorder.flush();
+}
+
 /**
  * Lock info lives in its own key per acquisition (`<infoPrefix><name>:<token>`), written next to
  * the lock without waiting and expiring with it, so that recording it never slows the lock and
@@ -32,33 +39,74 @@ export class LockInfoRecorder {
   readonly #prefix: string;
   readonly #timeout: number;
   readonly #enabled: boolean;
+  /** Some node is a Redis Cluster: a command's keys must share a slot there. */
+  readonly #clustered: boolean;
+  /** SETs waiting for this I/O turn's end, sent together. */
+  #writes: string[][] = [];
+  /** Records to delete, sent together at this I/O turn's end. */
+  #deletes: string[] = [];
+  #flush: NodeJS.Immediate | undefined;
 
   constructor(nodes: readonly RedisNode[], prefix: string, timeout: number, enabled: boolean) {
     this.#nodes = nodes;
     this.#prefix = prefix;
     this.#timeout = timeout;
     this.#enabled = enabled;
+    this.#clustered = nodes.some((n) => n.adapter.cluster === true);
   }
 
   #key(name: string, token: string): string {
     return `${this.#prefix}${name}:${token}`;
   }
 
+  /**
+   * The record of `name`'s lock `token` as a key its automatic extensions can carry (they give
+   * it the lock's ttl: no rewrite per extension); undefined when nothing is recorded, or on a
+   * Redis Cluster, where the record is in another hash slot than the lock.
+   */
+  companion(name: string, token: string): string | undefined {
+    return this.#enabled && !this.#clustered ? this.#key(name, token) : undefined;
+  }
+
   record(name: string, token: string, acquiredAt: number, ttl: number): void {
     if (!this.#enabled) return;
     const value = JSON.stringify({ acquiredAt, ttl } satisfies InfoRecord);
-    const args = ["SET", this.#key(name, token), value, "PX", String(Math.ceil(ttl))];
-    this.#sendToAll(args);
+    this.#writes.push(["SET", this.#key(name, token), value, "PX", String(Math.ceil(ttl))]);
+    this.#schedule();
   }
 
   forget(name: string, token: string): void {
     if (!this.#enabled) return;
-    this.#sendToAll(["DEL", this.#key(name, token)]);
+    this.#deletes.push(this.#key(name, token));
+    this.#schedule();
   }
 
-  /** Without waiting: info is best effort, and failures only count in the nodes' statistics. */
-  #sendToAll(args: readonly string[]): void {
-    for (const node of this.#nodes) node.command(args, this.#timeout).catch(() => undefined);
+  /**
+   * Without waiting: info is best effort, and failures only count in the nodes' statistics.
+   * What this I/O turn asked for goes out together at its end, without timers (nobody waits for
+   * it): ten thousand locks released together cost a few DELs, and no timer per lock.
+   */
+  #schedule(): void {
+    if (this.#flush === undefined) this.#flush = setImmediate(flushRecorder, this);
+  }
+
+  /** @internal Sends what is waiting. */
+  flush(): void {
+    this.#flush = undefined;
+    const batch = this.#writes;
+    this.#writes = [];
+    const deletes = this.#deletes;
+    this.#deletes = [];
+    if (this.#clustered) {
+      // Each record in its own slot: one DEL each.
+      for (const key of deletes) batch.push(["DEL", key]);
+    } else {
+      for (let i = 0; i < deletes.length; i += DELETES_PER_COMMAND) {
+        batch.push(["DEL", ...deletes.slice(i, i + DELETES_PER_COMMAND)]);
+      }
+    }
+    if (batch.length === 0) return;
+    for (const node of this.#nodes) node.sendBestEffort(batch);
   }
 
   /** Reads the lock under `key` on every node; info only when a quorum holds one token. */

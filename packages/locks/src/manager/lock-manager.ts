@@ -12,7 +12,7 @@ import { callable, resourceName } from "../options/fields.js";
 import { parseOrThrow } from "../options/parse.js";
 import type { Lock } from "../redlock/lock.js";
 import { nodesOf, Redlock } from "../redlock/redlock.js";
-import { Watchdog, type WatchdogCaps } from "../redlock/watchdog.js";
+import { defaultExtensionThreshold, Watchdog, type WatchdogCaps } from "../redlock/watchdog.js";
 import { ManagerCache } from "./cache-facet.js";
 import { createCacheStore } from "./cache-store.js";
 import { checkHealth, type HealthReport } from "./health.js";
@@ -457,7 +457,12 @@ export class LockManager extends EventEmitter<LockManagerEvents> {
     return createHandle(name, { kind: "own", lock, watchdog }, this.#hooks);
   }
 
-  /** Extends `lock` before it expires; counts extensions and losses, and keeps its info. */
+  /**
+   * Extends `lock` before it expires (at the cadence of Redlock.using(), in the Redlock's batched
+   * renewal); counts extensions and losses, and keeps its info: the record rides along with each
+   * extension, which gives it the lock's ttl, and is written again only where it cannot (a
+   * Redis Cluster: another hash slot) or when a node had lost the lock's keys (healed).
+   */
   #watchdog(
     label: string,
     lock: Lock,
@@ -465,19 +470,24 @@ export class LockManager extends EventEmitter<LockManagerEvents> {
     infoName: string | undefined,
     caps?: WatchdogCaps,
   ): Watchdog {
+    const companion =
+      infoName === undefined ? undefined : this.#info.companion(infoName, lock.value);
     return new Watchdog(
       lock,
       ttl,
-      Math.floor(ttl / 3),
+      defaultExtensionThreshold(ttl),
       (reason) => {
         this.#stats.locks.lostLocks++;
         this.emit("lost", label, reason);
       },
-      () => {
+      (healed) => {
         this.#stats.locks.extensions++;
-        if (infoName !== undefined) this.#record(infoName, lock, ttl);
+        if (infoName !== undefined && (companion === undefined || healed)) {
+          this.#record(infoName, lock, ttl);
+        }
       },
       caps,
+      companion === undefined ? undefined : [companion],
     );
   }
 

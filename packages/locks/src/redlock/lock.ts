@@ -1,6 +1,7 @@
 import {
   LockError,
   LockExpiredError,
+  type NodeOutcome,
   LockExtensionError,
   LockOwnershipError,
   LockReleaseError,
@@ -11,6 +12,7 @@ import { type LuaScript, scripts } from "../scripts/index.js";
 import type { MarkerCall } from "../scripts/marker.js";
 import type { LockDecoder } from "../scripts/reply.js";
 import type { QuorumContext } from "./context.js";
+import type { RenewalScheduler } from "./renewal.js";
 import { markerKey } from "./quarantine.js";
 import { Round, type Votes } from "./round.js";
 import { RELEASE_CHANNEL_PREFIX } from "./channels.js";
@@ -24,6 +26,8 @@ type LockState = "held" | "released" | "lost";
 export interface LockContext extends QuorumContext {
   /** A lock disposed with `await using` could not be released; disposal never throws. */
   onDisposeError(lock: Lock, error: LockError): void;
+  /** The Redlock's one scheduler of automatic extensions (watchdogs). */
+  readonly renewals: RenewalScheduler;
   /** The holds this Redlock still has; its quit() releases them. */
   readonly held: HeldRegistry;
 }
@@ -102,6 +106,7 @@ let lose: (lock: Lock, reason: LockError) => void;
 let heldOf: (lock: Lock) => HeldRegistry;
 let retire: (lock: Lock) => boolean;
 let flavourOf: (lock: Lock) => LockFlavour | undefined;
+let renewalOf: (lock: Lock) => LockRenewal;
 
 /** Makes a held lock (Redlock.acquire, once a quorum granted; Redlock.adopt). */
 export function createLock(...parts: LockParts): Lock {
@@ -111,6 +116,34 @@ export function createLock(...parts: LockParts): Lock {
 /** Marks `lock` lost (the watchdog, when an extension found it gone); it is never held again. */
 export function markLost(lock: Lock, reason: LockError): void {
   lose(lock, reason);
+}
+
+/** How one extension of a lock went, as a round tallies it (a Round is one). */
+export interface ExtensionTally {
+  /** Nodes that confirmed it. */
+  readonly granted: number;
+  /** Nodes where another owner's token is (or the keys were never set). */
+  readonly denied: number;
+  /** Each node's outcome, for errors. */
+  outcomes(): NodeOutcome[];
+}
+
+/**
+ * What the renewal scheduler (renewal.ts) needs of a lock to extend it in a batch, with the
+ * same checks and judgement as Lock.extend(): `begin` before the call is sent (throws when the
+ * lock may not be extended: released, lost, expired), `settle` with the call's tally (the
+ * nodes that confirmed it, or throws: lost, or nodes failed), publishing the lock's events.
+ */
+export interface LockRenewal {
+  readonly ctx: LockContext;
+  readonly minReplicas: number;
+  begin(ttl: number, startedAt: number): void;
+  settle(ttl: number, startedAt: number, tally: ExtensionTally): number;
+}
+
+/** The batch renewal's access to `lock` (see {@link LockRenewal}). */
+export function lockRenewal(lock: Lock): LockRenewal {
+  return renewalOf(lock);
 }
 
 /**
@@ -149,6 +182,29 @@ export class Lock implements AsyncDisposable {
       return true;
     };
     flavourOf = (lock) => lock.#flavour;
+    renewalOf = (lock) => ({
+      ctx: lock.#ctx,
+      minReplicas: lock.#minReplicas,
+      begin: (ttl, startedAt) => {
+        try {
+          lock.#begin(ttl, startedAt);
+        } catch (error) {
+          lock.#reportFailure(ttl, startedAt, error as LockError);
+          throw error;
+        }
+      },
+      settle: (ttl, startedAt, tally) => {
+        let granted: number;
+        try {
+          granted = lock.#settle(ttl, startedAt, tally);
+        } catch (error) {
+          lock.#reportFailure(ttl, startedAt, error as LockError);
+          throw error;
+        }
+        lock.#reportExtended(ttl, startedAt, granted);
+        return granted;
+      },
+    });
   }
   /** The locked resource names. */
   readonly resources: readonly string[];
@@ -231,78 +287,74 @@ export class Lock implements AsyncDisposable {
    */
   async extend(duration: number): Promise<this> {
     const ttl = parseOrThrow(durationSchema, duration, "duration");
-    const events = this.#ctx.events;
-    if (!events.observed("extended") && !events.observed("extendFailed")) {
-      await this.#extend(ttl);
-      return this;
-    }
-    const startedAt = this.#ctx.clock.monotonic();
-    const base = {
-      resources: this.resources,
-      lockId: lockIdOf(this.value),
-      ttl,
-      ...this.#eventKind(),
-    };
+    const ctx = this.#ctx;
+    const startedAt = ctx.clock.monotonic();
+    let granted: number;
     try {
-      const granted = await this.#extend(ttl);
-      const duration = this.#ctx.clock.monotonic() - startedAt;
-      if (events.observed("extended")) events.publish("extended", { ...base, duration, granted });
-      return this;
+      this.#begin(ttl, startedAt);
+      // Every node is asked, not only those that granted the acquisition: a node that restarted
+      // empty or was flushed since, one that was unresponsive then (skipped, nothing sent) or
+      // still held a previous owner's expiring key, all may lack our keys now, and setting them
+      // there (only where absent, all or none) lets the lock survive the next node's loss. Where
+      // a late or lost acquire reply left our keys, they are simply extended. This is safe while
+      // the lock is valid: another owner can hold at most a minority then, and its keys are
+      // never touched. Healed nodes count as holding, also while in their restart quarantine:
+      // that guards acquisitions against a node that forgot another owner's key, which
+      // extend.lua never writes over. Nodes answering "another owner" are denied, as before.
+      const marker = markerKey(this.resources[0] as string, ctx.clustered);
+      const quarantine = ctx.restartQuarantine.args;
+      const call =
+        this.#flavour?.extend?.({ token: this.value, ttl, marker, quarantine }) ??
+        plainCall(
+          scripts.extend,
+          scripts.extend.encode({
+            resources: this.resources,
+            token: this.value,
+            ttl,
+            marker,
+            quarantine,
+          }),
+          scripts.extend.decode,
+        );
+      const round = await new Round(ctx, call.script, call.args, call.decode, {
+        holders: undefined,
+        skipUnresponsive: false,
+        earlyFailure: true,
+        minReplicas: this.#minReplicas,
+      }).done;
+      granted = this.#settle(ttl, startedAt, round);
     } catch (error) {
-      if (events.observed("extendFailed")) {
-        events.publish("extendFailed", {
-          ...base,
-          duration: this.#ctx.clock.monotonic() - startedAt,
-          error: error as LockError,
-          lost: this.#state === "lost",
-        });
-      }
+      this.#reportFailure(ttl, startedAt, error as LockError);
       throw error;
     }
+    this.#reportExtended(ttl, startedAt, granted);
+    return this;
   }
 
-  /** The extension itself; resolves with the number of nodes that confirmed it. */
-  async #extend(ttl: number): Promise<number> {
+  /**
+   * Before an extension to `ttl` sent at `startedAt`: throws when the lock may not be extended
+   * (released, lost, or expired: then lost).
+   */
+  #begin(ttl: number, startedAt: number): void {
     this.#assertUsable();
-    const ctx = this.#ctx;
-    ctx.restartQuarantine.noteTtl(ttl);
-    const startedAt = ctx.clock.monotonic();
+    this.#ctx.restartQuarantine.noteTtl(ttl);
     if (startedAt >= this.#validUntil) {
       throw this.#lose(new LockExpiredError(this.resources, this.#expiration));
     }
-    const marker = markerKey(this.resources[0] as string, ctx.clustered);
-    const quarantine = ctx.restartQuarantine.args;
-    const call =
-      this.#flavour?.extend?.({ token: this.value, ttl, marker, quarantine }) ??
-      plainCall(
-        scripts.extend,
-        scripts.extend.encode({
-          resources: this.resources,
-          token: this.value,
-          ttl,
-          marker,
-          quarantine,
-        }),
-        scripts.extend.decode,
-      );
-    // Every node is asked, not only those that granted the acquisition: a node that restarted
-    // empty or was flushed since, one that was unresponsive then (skipped, nothing sent) or
-    // still held a previous owner's expiring key, all may lack our keys now, and setting them
-    // there (only where absent, all or none) lets the lock survive the next node's loss. Where
-    // a late or lost acquire reply left our keys, they are simply extended. This is safe while
-    // the lock is valid: another owner can hold at most a minority then, and its keys are never
-    // touched. Healed nodes count as holding, also while in their restart quarantine: that
-    // guards acquisitions against a node that forgot another owner's key, which extend.lua never
-    // writes over. Nodes answering "another owner" are denied, as before.
+    // From here our keys may be on any node (the extension may set them anywhere): release
+    // goes to every node.
     this.#holders = undefined;
-    const round = await new Round(ctx, call.script, call.args, call.decode, {
-      holders: undefined,
-      skipUnresponsive: false,
-      earlyFailure: true,
-      minReplicas: this.#minReplicas,
-    }).done;
+  }
+
+  /**
+   * The outcome of an extension to `ttl` sent at `startedAt`, from its tally: the number of
+   * nodes that confirmed it, or throws (lost: LockExpiredError, LockOwnershipError; or
+   * LockExtensionError, the lock keeping its previous expiration).
+   */
+  #settle(ttl: number, startedAt: number, tally: ExtensionTally): number {
+    const ctx = this.#ctx;
     if (this.#state !== "held") throw this.#stateError();
-    if (round.granted >= ctx.quorum) {
+    if (tally.granted >= ctx.quorum) {
       const validUntil = startedAt + ttl - clockDrift(ttl, ctx.driftFactor);
       const now = ctx.clock.monotonic();
       if (validUntil <= now) {
@@ -310,12 +362,39 @@ export class Lock implements AsyncDisposable {
       }
       this.#validUntil = validUntil;
       this.#expiration = ctx.clock.wall() + (validUntil - now);
-      return round.granted;
+      return tally.granted;
     }
-    if (round.denied > ctx.nodes.length - ctx.quorum) {
-      throw this.#lose(new LockOwnershipError(this.resources, round.outcomes()));
+    if (tally.denied > ctx.nodes.length - ctx.quorum) {
+      throw this.#lose(new LockOwnershipError(this.resources, tally.outcomes()));
     }
-    throw new LockExtensionError(this.resources, round.outcomes());
+    throw new LockExtensionError(this.resources, tally.outcomes());
+  }
+
+  #reportExtended(ttl: number, startedAt: number, granted: number): void {
+    const events = this.#ctx.events;
+    if (!events.observed("extended")) return;
+    events.publish("extended", {
+      resources: this.resources,
+      lockId: lockIdOf(this.value),
+      ttl,
+      duration: this.#ctx.clock.monotonic() - startedAt,
+      granted,
+      ...this.#eventKind(),
+    });
+  }
+
+  #reportFailure(ttl: number, startedAt: number, error: LockError): void {
+    const events = this.#ctx.events;
+    if (!events.observed("extendFailed")) return;
+    events.publish("extendFailed", {
+      resources: this.resources,
+      lockId: lockIdOf(this.value),
+      ttl,
+      duration: this.#ctx.clock.monotonic() - startedAt,
+      error,
+      lost: this.#state === "lost",
+      ...this.#eventKind(),
+    });
   }
 
   /**

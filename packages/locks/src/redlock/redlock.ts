@@ -24,6 +24,7 @@ import {
   type ReleasedEvent,
   type ReleaseFailedEvent,
 } from "./events.js";
+import type { QuorumContext } from "./context.js";
 import type { Lock, LockContext } from "./lock.js";
 import {
   type AcquireOptions,
@@ -46,6 +47,7 @@ import { createSemaphore, type Semaphore } from "./semaphore/semaphore.js";
 import { adoptPermit, type Permit } from "./semaphore/permit.js";
 import type { SemaphoreOptions } from "./semaphore/options.js";
 import { assertOneSlot, scriptKeys } from "./slots.js";
+import { RenewalScheduler } from "./renewal.js";
 import { quorumOf } from "./validity.js";
 import { defaultExtensionThreshold, Watchdog } from "./watchdog.js";
 
@@ -202,7 +204,7 @@ export class Redlock extends EventEmitter<RedlockEvents> {
     this.#nodes = adapters.map((a) => new RedisNode(a, resolved.commandTimeout, onStatus, watch));
     this.quorum = quorumOf(adapters.length);
     this.#clustered = adapters.some((a) => a.cluster === true);
-    this.#ctx = {
+    const quorumContext: QuorumContext = {
       clustered: this.#clustered,
       nodes: this.#nodes,
       quorum: this.quorum,
@@ -212,6 +214,10 @@ export class Redlock extends EventEmitter<RedlockEvents> {
       events,
       restartQuarantine: quarantine,
       attempts: new AttemptGate(MAX_ATTEMPTS_IN_FLIGHT),
+    };
+    this.#ctx = {
+      ...quorumContext,
+      renewals: new RenewalScheduler(quorumContext),
       onDisposeError: (lock, error) => {
         this.emit("releaseError", lock, error);
       },

@@ -5,7 +5,8 @@ import {
   LockOwnershipError,
 } from "../errors/index.js";
 import { QUIT_REASON } from "./held.js";
-import { type Lock, markLost, onQuitOf } from "./lock.js";
+import { type Lock, lockFlavour, lockRenewal, markLost, onQuitOf } from "./lock.js";
+import type { RenewalHandle, RenewalListener } from "./renewal.js";
 
 /** Caps on how long a watchdog keeps its lock; an unset cap does not apply. */
 export interface WatchdogCaps {
@@ -36,34 +37,40 @@ export function defaultExtensionThreshold(ttl: number): number {
  * aborts `signal` with a LockHoldLimitError instead; the lock is not lost then, so `onLost` is
  * not called. When the lock's Redlock quits, it stops and aborts `signal` with the quit's
  * LockOwnershipError (quit() then releases the lock); `onLost` is not called either.
+ *
+ * The extensions themselves are the Redlock's renewal scheduler's (renewal.ts): one timer for
+ * every watchdog, and locks due together extended in one script call per node.
  */
-export class Watchdog {
+export class Watchdog implements RenewalListener {
   readonly #lock: Lock;
   readonly #ttl: number;
-  readonly #threshold: number;
   readonly #onLost: (reason: LockError) => void;
-  readonly #onExtended: (() => void) | undefined;
+  readonly #onExtended: ((healed: boolean) => void) | undefined;
   readonly #caps: WatchdogCaps;
   readonly #startedAt = performance.now();
   readonly #controller = new AbortController();
-  #extendTimer: NodeJS.Timeout | undefined;
-  #expiryTimer: NodeJS.Timeout | undefined;
+  readonly #renewal: RenewalHandle;
   #stopped = false;
   #extensions = 0;
   readonly #unregister: () => void;
 
-  /** @param onExtended `@internal` told of each extension (the manager's statistics count them). */
+  /**
+   * @param onExtended `@internal` told of each extension (the manager's statistics count them;
+   *   `healed`: some node had lost the keys and has them again).
+   * @param companions `@internal` keys kept beside the lock that each extension gives the same
+   *   ttl (the manager's lock info).
+   */
   constructor(
     lock: Lock,
     ttl: number,
     threshold: number,
     onLost: (reason: LockError) => void,
-    onExtended?: () => void,
+    onExtended?: (healed: boolean) => void,
     caps: WatchdogCaps = NO_CAPS,
+    companions?: readonly string[],
   ) {
     this.#lock = lock;
     this.#ttl = ttl;
-    this.#threshold = threshold;
     this.#onLost = onLost;
     this.#onExtended = onExtended;
     this.#caps = caps;
@@ -72,7 +79,30 @@ export class Watchdog {
       this.stop();
       this.#controller.abort(new LockOwnershipError(lock.resources, [], QUIT_REASON));
     });
-    this.#schedule();
+    const renewal = lockRenewal(lock);
+    this.#renewal = renewal.ctx.renewals.keep(
+      {
+        keys: lock.resources,
+        token: lock.value,
+        ttl,
+        minReplicas: renewal.minReplicas,
+        companions,
+        remaining: () => lock.remaining,
+        begin: (startedAt) => {
+          renewal.begin(ttl, startedAt);
+        },
+        settle: (startedAt, tally) => {
+          renewal.settle(ttl, startedAt, tally);
+        },
+        // A read-write lease is not a mutex's keys: extended on its own, by its own script.
+        alone:
+          lockFlavour(lock)?.extend === undefined
+            ? undefined
+            : () => lock.extend(ttl).then(() => false),
+      },
+      threshold,
+      this,
+    );
   }
 
   /** Aborts when the lock is lost or a cap is reached; its reason is the LockError that says why. */
@@ -83,54 +113,46 @@ export class Watchdog {
   /** Stops extending (the holder is done); the lock itself is left to the caller to release. */
   stop(): void {
     this.#stopped = true;
-    clearTimeout(this.#extendTimer);
-    clearTimeout(this.#expiryTimer);
+    // Unset only while the constructor's keep() loses an already expired lock.
+    (this.#renewal as RenewalHandle | undefined)?.stop();
     this.#unregister();
   }
 
-  #schedule(): void {
-    const remaining = this.#lock.remaining;
-    if (remaining <= 0) {
-      this.#lost(new LockExpiredError(this.#lock.resources, this.#lock.expiration));
-      return;
-    }
-    // Extend at `threshold` before expiry, but never sooner than a third of the way in, so that
-    // a threshold close to the ttl cannot turn into back-to-back extensions.
-    const delay = Math.max(remaining - this.#threshold, remaining / 3);
-    clearTimeout(this.#expiryTimer);
-    this.#extendTimer = setTimeout(() => {
-      this.#extend();
-    }, delay).unref();
-    this.#expiryTimer = setTimeout(() => {
-      this.#lost(new LockExpiredError(this.#lock.resources, this.#lock.expiration));
-    }, remaining).unref();
+  /** @internal RenewalListener: the extension falls due; a reached cap stops it instead. */
+  due(): boolean {
+    if (this.#stopped) return false;
+    const limit = this.#limitReached();
+    if (limit === undefined) return true;
+    // Checked when an extension falls due rather than on a timer of its own: the routine is
+    // told while the lock still has `threshold` ms of validity to wind down under it.
+    this.stop();
+    const value = this.#caps[limit] ?? 0;
+    const { resources, expiration } = this.#lock;
+    this.#controller.abort(
+      new LockHoldLimitError(resources, limit, value, this.#extensions, expiration),
+    );
+    return false;
   }
 
-  #extend(): void {
-    const limit = this.#limitReached();
-    if (limit !== undefined) {
-      // Checked when an extension falls due rather than on a timer of its own: the routine is
-      // told while the lock still has `threshold` ms of validity to wind down under it.
-      this.stop();
-      const value = this.#caps[limit] ?? 0;
-      const { resources, expiration } = this.#lock;
-      this.#controller.abort(
-        new LockHoldLimitError(resources, limit, value, this.#extensions, expiration),
-      );
-      return;
-    }
-    this.#lock.extend(this.#ttl).then(
-      () => {
-        this.#extensions++;
-        this.#onExtended?.();
-        if (!this.#stopped) this.#schedule();
-      },
-      (error: unknown) => {
-        this.#lost(
-          error instanceof LockError ? error : new LockError(String(error), { cause: error }),
-        );
-      },
-    );
+  /** @internal RenewalListener. */
+  extended(healed: boolean): void {
+    this.#extensions++;
+    this.#onExtended?.(healed);
+  }
+
+  /** @internal RenewalListener: validity ran out (no reason), or an extension failed. */
+  lost(reason: LockError | undefined): void {
+    if (this.#stopped || this.#controller.signal.aborted) return;
+    this.stop();
+    const error =
+      reason === undefined
+        ? new LockExpiredError(this.#lock.resources, this.#lock.expiration)
+        : reason instanceof LockError
+          ? reason
+          : new LockError(String(reason), { cause: reason });
+    markLost(this.#lock, error);
+    this.#controller.abort(error);
+    this.#onLost(error);
   }
 
   /** The cap the extension now due would break, if any. */
@@ -146,13 +168,5 @@ export class Watchdog {
       return "maxHoldTime";
     }
     return undefined;
-  }
-
-  #lost(reason: LockError): void {
-    if (this.#stopped || this.#controller.signal.aborted) return;
-    this.stop();
-    markLost(this.#lock, reason);
-    this.#controller.abort(reason);
-    this.#onLost(reason);
   }
 }

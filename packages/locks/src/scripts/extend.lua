@@ -16,30 +16,11 @@
        written over another owner, as SET NX)
   or marker-open's table around it.
 
-  Includes: marker-open/marker-close, so that the node's marker records the new ttl (the
-  quarantine of every client follows it); the marker's age does not matter to an extension.
+  Includes: extend-keys (the extension itself, shared with extend-many.lua), and
+  marker-open/marker-close, so that the node's marker records the new ttl (the quarantine of
+  every client follows it); the marker's age does not matter to an extension.
 ]]
+--- @include extend-keys
 --- @include marker-open
-local token = ARGV[1]
-local ttl = ARGV[2]
-local missing = false
-for i = 1, #KEYS do
-  local value = redis.call('GET', KEYS[i])
-  if not value then
-    missing = true
-  elseif value ~= token then
-    return 0
-  end
-end
-if not missing then
-  for i = 1, #KEYS do
-    redis.call('PEXPIRE', KEYS[i], ttl)
-  end
-  return 1
-end
--- Checked above, in this same script: an absent key is still absent here.
-for i = 1, #KEYS do
-  redis.call('SET', KEYS[i], token, 'PX', ttl)
-end
-return 2
+return extendKeys(1, #KEYS, ARGV[1], ARGV[2])
 --- @include marker-close

@@ -4,6 +4,7 @@ import { cacheFail } from "./cache-fail.js";
 import { cacheRead } from "./cache-read.js";
 import { cacheWrite } from "./cache-write.js";
 import { extend } from "./extend.js";
+import { extendMany } from "./extend-many.js";
 import { fairAcquire } from "./fair-acquire.js";
 import { fairLeave } from "./fair-leave.js";
 import { fenceRaise } from "./fence-raise.js";
@@ -33,6 +34,7 @@ export const scripts = {
   extend,
   semaphoreAcquire,
   semaphorePeek,
+  extendMany,
   fairAcquire,
   fairLeave,
   cacheRead,

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import extendKeysSource from "./lib/extend-keys.lua";
 import fenceDrawSource from "./lib/fence-draw.lua";
 import heldTtlSource from "./lib/held-ttl.lua";
 import serverTimeSource from "./lib/server-time.lua";
@@ -24,6 +25,7 @@ const snippets: Readonly<Record<string, string>> = {
   "held-ttl": heldTtlSource,
   "fence-draw": fenceDrawSource,
   "rw-prune": rwPruneSource,
+  "extend-keys": extendKeysSource,
 };
 
 const INCLUDE = /^--- @include ([a-z-]+)\r?$/gm;
