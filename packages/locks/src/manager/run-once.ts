@@ -2,7 +2,7 @@ import { z } from "zod";
 import { LockAcquisitionError, LockConfigError, type LockError } from "../errors/index.js";
 import { resourceName, ttlMilliseconds } from "../options/fields.js";
 import { parseOrThrow } from "../options/parse.js";
-import type { Lock } from "../redlock/lock.js";
+import { keepOnQuit, type Lock } from "../redlock/lock.js";
 import { Watchdog } from "../redlock/watchdog.js";
 import type { Redlock } from "../redlock/redlock.js";
 
@@ -190,6 +190,8 @@ async function take(manager: RunOnceHost, key: string, ttl: number): Promise<Loc
 async function markDone(lock: Lock, keepDone: number): Promise<boolean> {
   try {
     await lock.extend(keepDone);
+    // The marker must outlive this process: a graceful shutdown (quit) leaves it in place.
+    keepOnQuit(lock);
     return true;
   } catch {
     return false;

@@ -147,6 +147,14 @@ export function lockRenewal(lock: Lock): LockRenewal {
 }
 
 /**
+ * Leaves `lock` out of what quit() releases: a hold meant to outlive its process (runOnce's
+ * done-marker, which later processes must still find after this one shut down).
+ */
+export function keepOnQuit(lock: Lock): void {
+  heldOf(lock).delete(lock);
+}
+
+/**
  * Calls `stop` when the Redlock that made `lock` quits (a watchdog stops and aborts its
  * routine); returns the function that unregisters it.
  */
