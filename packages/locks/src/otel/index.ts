@@ -48,6 +48,8 @@ export const otelNames = {
     ttl: "quorum_locks.ttl",
     operation: "quorum_locks.operation",
     node: "quorum_locks.node",
+    /** What was held: "lock", or a primitive's hold ("permit", "read", "write"). */
+    kind: "quorum_locks.kind",
   },
 } as const;
 
@@ -114,11 +116,15 @@ export function instrumentRedlock(
 
   /** The attributes every span has: what was locked, by whom, and how it ended. */
   const about = (
-    e: { readonly resources: readonly string[]; readonly lockId?: string },
+    e: { readonly resources: readonly string[]; readonly lockId?: string; readonly kind?: string },
     outcome: string,
     more: Attributes,
   ): Attributes => {
-    const attributes: Attributes = { [A.resources]: [...e.resources], [A.outcome]: outcome };
+    const attributes: Attributes = {
+      [A.resources]: [...e.resources],
+      [A.outcome]: outcome,
+      [A.kind]: e.kind ?? "lock",
+    };
     if (e.lockId !== undefined) attributes[A.lockId] = e.lockId;
     return Object.assign(attributes, more);
   };
@@ -134,7 +140,7 @@ export function instrumentRedlock(
           [A.contended]: e.contended,
         }),
       );
-      acquireDuration.record(e.duration, { [A.outcome]: "acquired" });
+      acquireDuration.record(e.duration, { [A.outcome]: "acquired", [A.kind]: e.kind ?? "lock" });
       if (e.contended) contention.add(1, { [A.outcome]: "acquired" });
     },
     acquireFailed: (e) => {
@@ -144,7 +150,7 @@ export function instrumentRedlock(
         about(e, e.outcome, { [A.attempts]: e.attempts, [A.contended]: e.contended }),
         e.error,
       );
-      acquireDuration.record(e.duration, { [A.outcome]: e.outcome });
+      acquireDuration.record(e.duration, { [A.outcome]: e.outcome, [A.kind]: e.kind ?? "lock" });
       failures.add(1, { [A.operation]: "acquire", [A.outcome]: e.outcome });
       if (e.contended) contention.add(1, { [A.outcome]: e.outcome });
     },

@@ -142,4 +142,18 @@ describe("quorum-locks/otel", () => {
     expect(t.spans()).toHaveLength(before);
     expect(redlock.listenerCount("acquired")).toBe(0);
   });
+
+  test("spans and the acquire histogram say which kind of hold", async () => {
+    const t = setup();
+    const redlock = env.redlock();
+    const stop = instrumentRedlock(redlock, { tracer: t.tracer, meter: t.meter });
+    await (await redlock.semaphore("otel-sem", { limit: 2 }).acquire(5_000)).release();
+    await (await redlock.readWriteLock("otel-rw").acquireRead(5_000)).release();
+    await (await redlock.acquire("otel-plain", 5_000)).release();
+    const acquires = t.spans().filter((s) => s.name === otelNames.spans.acquire);
+    expect(acquires.map((s) => s.attributes[A.kind])).toEqual(["permit", "read", "lock"]);
+    const latency = await t.points(otelNames.metrics.acquireDuration);
+    expect(latency.map((p) => p.attributes[A.kind]).sort()).toEqual(["lock", "permit", "read"]);
+    stop();
+  });
 });
