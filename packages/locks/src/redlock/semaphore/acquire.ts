@@ -56,6 +56,13 @@ interface Agreement {
   readonly fences: (bigint | undefined)[];
   /** Slot indices ordered by how many nodes granted them: the next attempt's order. */
   readonly order: number[];
+  /**
+   * Some node may have our token on a slot not chosen: it granted one, or its reply is not in
+   * (late, lost, failed after sending). Only then does a grant clean the other slots up: on the
+   * common path every node granted the same slots, and a cleanup would cost each acquisition a
+   * second script per node.
+   */
+  readonly stray: boolean;
 }
 
 /**
@@ -87,7 +94,13 @@ function agree(round: Round, order: readonly number[], permits: number): Agreeme
       }
     }
   }
-  return { chosen, supporters, support, fences, order: rank };
+  let stray = false;
+  for (let i = 0; i < round.votes.length && !stray; i++) {
+    const set = granted[i];
+    if (set === undefined) stray = mayHold(round.votes[i]);
+    else stray = set.size !== chosen.length || !chosen.every((slot) => set.has(slot));
+  }
+  return { chosen, supporters, support, fences, order: rank, stray };
 }
 
 /**
@@ -270,7 +283,9 @@ class PermitAcquisition {
     const now = ctx.clock.monotonic();
     if (validUntil <= now) return undefined;
     this.#notifier?.stop();
-    if (others.length > 0) this.#release(round, others, RELEASE_CHANNEL_PREFIX);
+    if (agreement.stray && others.length > 0) {
+      this.#release(round, others, RELEASE_CHANNEL_PREFIX);
+    }
     // Nodes that did not grant may still queue us, ahead of everyone, until our lease lapses.
     if (this.#fair !== undefined && agreement.support < round.votes.length) this.#leaveQueue("");
     if (ctx.events.observed("acquired")) {
