@@ -47,5 +47,21 @@ export interface Results {
   stampede: ({ callers: number; fetchMs: number } & StampedeResult) | undefined;
   memory: { cycles: number; heapGrowthMb: number; timersLeft: number } | undefined;
   fencingCost: { cyclesPerSec: number; ratio: number } | undefined;
+  /**
+   * Counting semaphores (`--only=semaphore`), by contender: acquire+release cycles/s with
+   * `workers` callers, each on its own semaphore (`throughput`) or `limit` to a semaphore
+   * (`throughputShared`: concurrent acquisitions of one semaphore, none waits); release of a permit → a blocked waiter holds it,
+   * ms; commands/s per node (of the nodes it uses) from a waiter blocked on a full semaphore.
+   */
+  semaphore:
+    | {
+        limit: number;
+        workers: number;
+        throughput: Record<string, { cyclesPerSec: number; rounds: number[] }>;
+        throughputShared: Record<string, { cyclesPerSec: number; rounds: number[] }>;
+        handoff: Record<string, { p50: number; p90: number }>;
+        waitingCost: Record<string, number>;
+      }
+    | undefined;
   targets: { id: string; target: string; value: string; pass: boolean }[];
 }

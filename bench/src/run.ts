@@ -8,6 +8,7 @@ import { pathToFileURL } from "node:url";
 import { startLocalNodes } from "@quorum-locks/redis-servers";
 import { createClient } from "redis";
 import { type Contender, contenders } from "./contenders/index.js";
+import { semaphoreContenders } from "./contenders/semaphores.js";
 import { chart } from "./report/chart.js";
 import { markdown } from "./report/markdown.js";
 import { evaluateTargets } from "./report/targets.js";
@@ -18,6 +19,11 @@ import { handoff } from "./scenarios/handoff.js";
 import { held } from "./scenarios/held.js";
 import { latency } from "./scenarios/latency.js";
 import { memory } from "./scenarios/memory.js";
+import {
+  semaphoreHandoff,
+  semaphoreThroughput,
+  semaphoreWaitingCost,
+} from "./scenarios/semaphore.js";
 import { stampede } from "./scenarios/stampede.js";
 import { Stalled, throughput } from "./scenarios/throughput.js";
 import { waitingCost } from "./scenarios/waiting-cost.js";
@@ -143,6 +149,7 @@ const results: Results = {
   stampede: undefined,
   memory: undefined,
   fencingCost: undefined,
+  semaphore: undefined,
   targets: [],
 };
 
@@ -416,6 +423,100 @@ try {
     log(
       `fetcher runs ≤ ${r.fetcherRuns} per key, caller p99 median ${r.p99Ms.toFixed(1)} ms (bursts: ${r.p99sMs.map((v) => v.toFixed(1)).join(", ")})`,
     );
+    await flush();
+  }
+
+  if (wanted("semaphore")) {
+    const limit = 3;
+    const workers = 64;
+    const names = Object.keys(semaphoreContenders);
+    const makeSem = (name: string) => {
+      const factory = semaphoreContenders[name];
+      if (factory === undefined) throw new Error(`unknown semaphore contender ${name}`);
+      return factory(urls);
+    };
+    const sem = {
+      limit,
+      workers,
+      throughput: {} as Record<string, { cyclesPerSec: number; rounds: number[] }>,
+      throughputShared: {} as Record<string, { cyclesPerSec: number; rounds: number[] }>,
+      handoff: {} as Record<string, { p50: number; p90: number }>,
+      waitingCost: {} as Record<string, number>,
+    };
+    results.semaphore = sem;
+    const throughputs = await Promise.all(names.map(makeSem));
+    for (const c of throughputs) {
+      await semaphoreThroughput(c, {
+        workers,
+        limit,
+        sharing: 1,
+        durationMs: config.warmMs,
+        prefix: "swarm",
+      });
+    }
+    for (const [sharing, into] of [
+      [1, sem.throughput],
+      [limit, sem.throughputShared],
+    ] as const) {
+      log(
+        `\n# semaphore throughput: limit ${limit}, ${workers} concurrent callers, ${sharing} to a semaphore (alternating rounds, median)`,
+      );
+      for (let r = 0; r < config.rounds; r++) {
+        for (const c of throughputs) {
+          const value = await semaphoreThroughput(c, {
+            workers,
+            limit,
+            sharing,
+            durationMs: config.tpMs,
+            prefix: `stp${sharing}-${r}`,
+          });
+          const rounds = [...(into[c.name]?.rounds ?? []), value];
+          into[c.name] = { cyclesPerSec: median(rounds), rounds };
+        }
+      }
+      for (const c of throughputs) {
+        results.versions[c.name] = c.version;
+        const t = into[c.name];
+        if (t !== undefined)
+          log(
+            `${c.name.padEnd(36)} ${t.cyclesPerSec.toFixed(0).padStart(7)} cycles/s  (${t.rounds.map((v) => v.toFixed(0)).join(", ")})`,
+          );
+      }
+    }
+    await Promise.all(throughputs.map((c) => c.close()));
+    await flush();
+
+    log("\n# semaphore handoff: full semaphore, a blocked waiter, one permit released");
+    for (const name of names) {
+      const [holder, waiter] = [await makeSem(name), await makeSem(name)];
+      const h = await semaphoreHandoff(holder, waiter, {
+        samples: config.handoffSamples,
+        limit,
+        blockedMs: 30,
+        prefix: "shandoff",
+      });
+      sem.handoff[name] = h;
+      log(`${name.padEnd(36)} p50 ${h.p50.toFixed(2)} ms  p90 ${h.p90.toFixed(2)} ms`);
+      await Promise.all([holder.close(), waiter.close()]);
+    }
+    await flush();
+
+    log("\n# semaphore waiting cost: commands/s per node from a waiter on a full semaphore");
+    for (const name of names) {
+      const [holder, waiter] = [await makeSem(name), await makeSem(name)];
+      const w = await semaphoreWaitingCost(holder, waiter, {
+        limit,
+        windowMs: config.waitWindowMs,
+        settleMs: config.waitSettleMs,
+        prefix: "swaiting",
+      });
+      sem.waitingCost[name] = w.perNodePerSecond;
+      const sent = w.commands.map(([command, n]) => `${command} ${n}`).join(", ");
+      log(
+        `${name.padEnd(36)} ${w.perNodePerSecond.toFixed(2)} commands/s/node${sent === "" ? "" : ` (${sent})`}`,
+      );
+      await Promise.all([holder.close(), waiter.close()]);
+    }
     await flush();
   }
 

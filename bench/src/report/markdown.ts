@@ -22,10 +22,15 @@ export function markdown(r: Results): string {
   const floorP99 = r.latency[FLOOR]?.p99;
   const lines = [
     `Run: ${r.mode}, ${r.date.slice(0, 10)} — ${r.nodes} local Redis ${r.machine.redis} nodes; ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGb} GiB; Node ${r.machine.node}; ${r.machine.os}.`,
-    "",
-    "| library | throughput, cycles/s (× floor) | latency p50, ms (× floor) | latency p99, ms (× floor) | handoff p50 / p90, ms | waiting, commands/s/node | 2 of 5 paused | fairness: Jain, max wait |",
-    "| --- | --- | --- | --- | --- | --- | --- | --- |",
   ];
+  // `--only=semaphore` (say) measures none of the mutex columns: no empty table.
+  if (names.length > 0) {
+    lines.push(
+      "",
+      "| library | throughput, cycles/s (× floor) | latency p50, ms (× floor) | latency p99, ms (× floor) | handoff p50 / p90, ms | waiting, commands/s/node | 2 of 5 paused | fairness: Jain, max wait |",
+      "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    );
+  }
   for (const name of names) {
     const handoff = r.handoff[name];
     const degraded = r.degraded[name];
@@ -49,6 +54,29 @@ export function markdown(r: Results): string {
           `| ${name} | ${count} | ${c.handoffsPerSec.toFixed(0)} | ${c.requestsPerNodePerAcquisition.toFixed(1)} | ${c.perNodePerAcquisition.toFixed(1)} | ${c.jain.toFixed(2)} |`,
         );
       }
+    }
+  }
+  if (r.semaphore !== undefined) {
+    const sem = r.semaphore;
+    lines.push(
+      "",
+      `Semaphores: limit ${sem.limit}; throughput with ${sem.workers} concurrent callers, each on its own semaphore or ${sem.limit} to a semaphore (none waits for a permit); handoff from a permit's release to a blocked waiter holding it; commands/s per node (of the nodes it uses) from a waiter on a full semaphore.`,
+      "",
+      `| semaphore | throughput, cycles/s | ${sem.limit} callers to a semaphore, cycles/s | handoff p50 / p90, ms | waiting, commands/s/node |`,
+      "| --- | --- | --- | --- | --- |",
+    );
+    const names = [
+      ...new Set([
+        ...Object.keys(sem.throughput),
+        ...Object.keys(sem.handoff),
+        ...Object.keys(sem.waitingCost),
+      ]),
+    ];
+    for (const name of names) {
+      const h = sem.handoff[name];
+      lines.push(
+        `| ${name}${r.versions[name] === undefined ? "" : ` <br><sub>${r.versions[name]}</sub>`} | ${cell(sem.throughput[name]?.cyclesPerSec, 0)} | ${cell(sem.throughputShared[name]?.cyclesPerSec, 0)} | ${h === undefined ? "—" : `${h.p50.toFixed(2)} / ${h.p90.toFixed(2)}`} | ${cell(sem.waitingCost[name], 2)} |`,
+      );
     }
   }
   if (r.stampede !== undefined) {

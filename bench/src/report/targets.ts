@@ -171,6 +171,39 @@ export function evaluateTargets(r: Results): Target[] {
       ms(s.p99Ms),
     );
   }
+  const sem = r.semaphore;
+  if (sem !== undefined) {
+    for (const [id, by, how] of [
+      ["semaphore/throughput", sem.throughput, "a semaphore each"],
+      ["semaphore/throughput-shared", sem.throughputShared, `${sem.limit} to a semaphore`],
+    ] as const) {
+      const vs = ratio(
+        by[OURS]?.cyclesPerSec,
+        by["redis-semaphore RedlockSemaphore"]?.cyclesPerSec,
+      );
+      add(
+        id,
+        `semaphore throughput (limit ${sem.limit}, ${how}): ≥ 3× redis-semaphore's RedlockSemaphore`,
+        vs,
+        vs >= 3,
+        x(vs),
+      );
+    }
+    const h = sem.handoff[OURS];
+    if (h !== undefined) {
+      add("semaphore/handoff-p50", "semaphore handoff median ≤ 2 ms", h.p50, h.p50 <= 2, ms(h.p50));
+    }
+    const w = sem.waitingCost[OURS];
+    if (w !== undefined) {
+      add(
+        "semaphore/waiting",
+        "waiter on a full semaphore: ≤ 2 commands/s per node",
+        w,
+        w <= 2,
+        `${w.toFixed(2)}/s`,
+      );
+    }
+  }
   const m = r.memory;
   if (m !== undefined) {
     add(
