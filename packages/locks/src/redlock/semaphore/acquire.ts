@@ -57,8 +57,8 @@ interface Agreement {
   /** Slot indices ordered by how many nodes granted them: the next attempt's order. */
   readonly order: number[];
   /**
-   * Some node may have our token on a slot not chosen: it granted one, or its reply is not in
-   * (late, lost, failed after sending). Only then does a grant clean the other slots up: on the
+   * Some node may have our token on a slot not chosen: it granted one, or it failed after the
+   * script was sent (an error, a timeout, a quarantined grant). Only then does a grant clean the other slots up: on the
    * common path every node granted the same slots, and a cleanup would cost each acquisition a
    * second script per node.
    */
@@ -94,11 +94,17 @@ function agree(round: Round, order: readonly number[], permits: number): Agreeme
       }
     }
   }
+  // A node still pending when the round was decided (it stops at a quorum) is taken to do as
+  // the others did: it takes the first free slots in the same order, so it differs only where
+  // its state does, which the answered nodes then show too. Should it alone differ, our token
+  // stays on one slot of one node (a minority: no permit counts it) until the ttl.
   let stray = false;
   for (let i = 0; i < round.votes.length && !stray; i++) {
     const set = granted[i];
-    if (set === undefined) stray = mayHold(round.votes[i]);
-    else stray = set.size !== chosen.length || !chosen.every((slot) => set.has(slot));
+    if (set === undefined) {
+      const vote = round.votes[i];
+      stray = vote !== Vote.Pending && mayHold(vote);
+    } else stray = set.size !== chosen.length || !chosen.every((slot) => set.has(slot));
   }
   return { chosen, supporters, support, fences, order: rank, stray };
 }
