@@ -301,11 +301,6 @@ export class LockManager extends EventEmitter<LockManagerEvents> {
     const call = parseOrThrow(withPermitOptionsSchema, options, "options");
     parseOrThrow(callable, routine, "routine");
     const permits = call.permits ?? 1;
-    if (permits > call.limit) {
-      throw new LockConfigError([
-        { field: "options.permits", message: `must be at most the limit (${call.limit})` },
-      ]);
-    }
     this.#assertOpen();
     const key = PERMIT_TAG + this.#lockKey(resource);
     const held = this.#reentrancy.permitsOf(key);

@@ -247,20 +247,30 @@ const scopedFields = {
 };
 
 /** Options of {@link LockManager.withPermit} and of the withPermit decorator. */
-export const withPermitOptionsSchema = z.strictObject({
-  ...scopedFields,
-  /**
-   * The semaphore's limit: how many permits may be valid at once over every process (1 to
-   * 1024). Every process must pass the same limit for one name (SemaphoreLimitError otherwise).
-   */
-  limit: semaphoreOptionsSchema.shape.limit,
-  /** How many permits to take, all or none (1 to the limit). Default 1. */
-  permits: wholeNumber(1).optional(),
-  /** Serve waiters in arrival order. Default false. */
-  fair: z.boolean({ error: "must be true or false" }).optional(),
-  /** Hand out a fencing token with each permit (`handle.fencingToken`). Default: the manager's `fencing`. */
-  fencing: z.boolean({ error: "must be true or false" }).optional(),
-});
+export const withPermitOptionsSchema = z
+  .strictObject({
+    ...scopedFields,
+    /**
+     * The semaphore's limit: how many permits may be valid at once over every process (1 to
+     * 1024). Every process must pass the same limit for one name (SemaphoreLimitError otherwise).
+     */
+    limit: semaphoreOptionsSchema.shape.limit,
+    /** How many permits to take, all or none (1 to the limit). Default 1. */
+    permits: wholeNumber(1).optional(),
+    /** Serve waiters in arrival order. Default false. */
+    fair: z.boolean({ error: "must be true or false" }).optional(),
+    /** Hand out a fencing token with each permit (`handle.fencingToken`). Default: the manager's `fencing`. */
+    fencing: z.boolean({ error: "must be true or false" }).optional(),
+  })
+  .superRefine((o, ctx) => {
+    if (o.permits !== undefined && o.permits > o.limit) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["permits"],
+        message: `must be at most the limit (${o.limit})`,
+      });
+    }
+  });
 
 /** Options of {@link LockManager.getSemaphore}: those of {@link Redlock.semaphore}. */
 export const getSemaphoreOptionsSchema = semaphoreOptionsSchema;
