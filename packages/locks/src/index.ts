@@ -103,11 +103,7 @@ export { nodesFromEnv } from "./manager/env-config.js";
 export type { HealthReport, NodeHealth } from "./manager/health.js";
 export { LockHandle } from "./manager/lock-handle.js";
 export type { LockInfo } from "./manager/lock-info.js";
-export {
-  LockManager,
-  type LockManagerEvents,
-  type ScopedRoutine,
-} from "./manager/lock-manager.js";
+export { LockManager, type LockManagerEvents, type ScopedRoutine } from "./manager/lock-manager.js";
 export {
   type CacheOptions,
   cacheOptionsSchema,

@@ -97,9 +97,7 @@ export function withPermit<Args extends unknown[] = never[]>(
   return dualMethodDecorator<Args>("withPermit", (original: AsyncMethod, name: string) => {
     const keyOf = compileKey(key as KeySpec<never[]>, original.length, name);
     return function (this: unknown, ...args: never[]) {
-      return manager(this).withPermit(keyOf(args), permitOptions, () =>
-        original.apply(this, args),
-      );
+      return manager(this).withPermit(keyOf(args), permitOptions, () => original.apply(this, args));
     };
   });
 }

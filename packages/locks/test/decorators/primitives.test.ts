@@ -59,7 +59,9 @@ describe("withPermit, readLock and writeLock decorators", () => {
     const entered = () => a.gates.length + b.gates.length;
     await waitFor(() => entered() === 2);
     expect(await managerA.getSemaphore("render:t1", { limit: 2 }).inUse()).toBe(2);
-    const open = () => [...a.gates.splice(0), ...b.gates.splice(0)].forEach((go) => go());
+    const open = () => {
+      for (const go of [...a.gates.splice(0), ...b.gates.splice(0)]) go();
+    };
     open();
     await waitFor(() => entered() === 2);
     open();

@@ -81,7 +81,9 @@ describe("LockManager: semaphores and read-write locks by name", () => {
     ).rejects.toBeInstanceOf(DeadlockError);
     expect(manager.getStatistics().locks.deadlocks).toBe(2);
     // Outside the nested holds, the whole limit is free again.
-    expect(await manager.withPermit("nest", { limit: 2, permits: 2 }, () => "free again")).toBe("free again");
+    expect(await manager.withPermit("nest", { limit: 2, permits: 2 }, () => "free again")).toBe(
+      "free again",
+    );
   });
 
   test("withReadLock shares with readers and excludes writers; withWriteLock excludes readers", async () => {
@@ -164,7 +166,11 @@ describe("LockManager: semaphores and read-write locks by name", () => {
     ).rejects.toBeInstanceOf(DeadlockError);
     expect(
       await manager.withWriteLock("upgrade", (outer) =>
-        manager.withWriteLock("upgrade", { reentrant: true }, (inner) => inner.value === outer.value),
+        manager.withWriteLock(
+          "upgrade",
+          { reentrant: true },
+          (inner) => inner.value === outer.value,
+        ),
       ),
     ).toBe(true);
   });
