@@ -91,6 +91,9 @@ export {
   distributedLock,
   type ManagerChoice,
   oncePerFire,
+  readLock,
+  withPermit,
+  writeLock,
 } from "./decorators/decorators.js";
 export { bindLockManager } from "./decorators/bound-manager.js";
 export type { KeySpec } from "./decorators/key-template.js";
@@ -100,7 +103,7 @@ export { nodesFromEnv } from "./manager/env-config.js";
 export type { HealthReport, NodeHealth } from "./manager/health.js";
 export { LockHandle } from "./manager/lock-handle.js";
 export type { LockInfo } from "./manager/lock-info.js";
-export { LockManager, type LockManagerEvents } from "./manager/lock-manager.js";
+export { LockManager, type LockManagerEvents, type ScopedRoutine } from "./manager/lock-manager.js";
 export {
   type CacheOptions,
   cacheOptionsSchema,
@@ -108,6 +111,8 @@ export {
   cacheWriteOptionsSchema,
   type GetLockOptions,
   getLockOptionsSchema,
+  type GetSemaphoreOptions,
+  getSemaphoreOptionsSchema,
   type LockManagerOptions,
   lockManagerOptionsSchema,
   type ResolvedManagerOptions,
@@ -115,6 +120,10 @@ export {
   tryLockOptionsSchema,
   type WithLockOptions,
   withLockOptionsSchema,
+  type WithPermitOptions,
+  withPermitOptionsSchema,
+  type WithReadWriteLockOptions,
+  withReadWriteLockOptionsSchema,
 } from "./manager/options.js";
 export {
   type RunOnceContext,
@@ -123,5 +132,11 @@ export {
   type RunOnceResult,
   type RunOnceRoutine,
 } from "./manager/run-once.js";
-export type { LockCounters, ManagerStatistics, NodeStatistics } from "./manager/statistics.js";
+export type {
+  HoldKind,
+  KindCounters,
+  LockCounters,
+  ManagerStatistics,
+  NodeStatistics,
+} from "./manager/statistics.js";
 export type { WaitSummary } from "./manager/wait-histogram.js";

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { LockConfigError } from "../errors/index.js";
 import type { Fetcher } from "../cache/stampede.js";
 import { defaultManager } from "../manager/default-manager.js";
 import type { LockManager } from "../manager/lock-manager.js";
@@ -7,6 +8,10 @@ import {
   cacheOptionsSchema,
   type WithLockOptions,
   withLockOptionsSchema,
+  type WithPermitOptions,
+  withPermitOptionsSchema,
+  type WithReadWriteLockOptions,
+  withReadWriteLockOptionsSchema,
 } from "../manager/options.js";
 import { type RunOnceOptions, runOnceOptionsSchema } from "../manager/run-once.js";
 import { resourceName } from "../options/fields.js";
@@ -73,6 +78,79 @@ export function distributedLock<Args extends unknown[] = never[]>(
     };
   });
 }
+
+/**
+ * Runs the method holding permits of the semaphore named by `key` (a template or a function of
+ * the arguments, as distributedLock's), like LockManager.withPermit(): at most `limit` calls
+ * (by `permits` each, default 1) run at once over every process; the others wait up to
+ * `timeout`.
+ */
+export function withPermit<Args extends unknown[] = never[]>(
+  key: KeySpec<Args>,
+  options: WithPermitOptions & ManagerChoice,
+): DualMethodDecorator<Args> {
+  const { options: permitOptions, manager } = splitOptions(
+    withPermitOptionsSchema,
+    options,
+    "options",
+  );
+  return dualMethodDecorator<Args>("withPermit", (original: AsyncMethod, name: string) => {
+    const keyOf = compileKey(key as KeySpec<never[]>, original.length, name);
+    return function (this: unknown, ...args: never[]) {
+      return manager(this).withPermit(keyOf(args), permitOptions, () => original.apply(this, args));
+    };
+  });
+}
+
+function leaseDecorator(mode: "read" | "write") {
+  const decorator = mode === "read" ? "readLock" : "writeLock";
+  return <Args extends unknown[] = never[]>(
+    key: KeySpec<Args>,
+    options: WithReadWriteLockOptions & ManagerChoice = {},
+  ): DualMethodDecorator<Args> => {
+    const { options: leaseOptions, manager } = splitOptions(
+      withReadWriteLockOptionsSchema,
+      options,
+      "options",
+    );
+    if (mode === "read" && leaseOptions.reentrant !== undefined) {
+      throw new LockConfigError([
+        { field: "options.reentrant", message: "only applies to writeLock" },
+      ]);
+    }
+    return dualMethodDecorator<Args>(decorator, (original: AsyncMethod, name: string) => {
+      const keyOf = compileKey(key as KeySpec<never[]>, original.length, name);
+      return function (this: unknown, ...args: never[]) {
+        const m = manager(this);
+        const routine = () => original.apply(this, args);
+        return mode === "read"
+          ? m.withReadLock(keyOf(args), leaseOptions, routine)
+          : m.withWriteLock(keyOf(args), leaseOptions, routine);
+      };
+    });
+  };
+}
+
+/**
+ * Runs the method holding a read lease of the read-write lock named by `key`, like
+ * LockManager.withReadLock(): read-locked methods of one name run together, never alongside a
+ * writeLock one. Called from inside a writeLock (or readLock) method of the same name, it runs
+ * under that hold.
+ */
+export const readLock: <Args extends unknown[] = never[]>(
+  key: KeySpec<Args>,
+  options?: WithReadWriteLockOptions & ManagerChoice,
+) => DualMethodDecorator<Args> = leaseDecorator("read");
+
+/**
+ * Runs the method holding the write lease of the read-write lock named by `key`, like
+ * LockManager.withWriteLock(): alone, with no reader. Called from inside a readLock method of
+ * the same name it throws DeadlockError (a read lock cannot be upgraded).
+ */
+export const writeLock: <Args extends unknown[] = never[]>(
+  key: KeySpec<Args>,
+  options?: WithReadWriteLockOptions & ManagerChoice,
+) => DualMethodDecorator<Args> = leaseDecorator("write");
 
 /**
  * Caches the method's result under `key` with cache-stampede protection, like

@@ -359,9 +359,16 @@ export class DeadlockError extends LockError {
     brand(this, "DeadlockError", "QUORUM_LOCKS_DEADLOCK");
   }
   readonly resource: string;
-  constructor(resource: string) {
+  /**
+   * @param why what makes the nested acquisition wait for itself, when it is not a plain
+   *   re-acquisition (which `reentrant: true` allows): an upgrade of a read lock, permits beyond
+   *   a semaphore's limit.
+   */
+  constructor(resource: string, why?: string) {
     super(
-      `Deadlock: this async context already holds the lock on ${describeResources([resource])}; pass reentrant: true to allow nested acquisition`,
+      why === undefined
+        ? `Deadlock: this async context already holds the lock on ${describeResources([resource])}; pass reentrant: true to allow nested acquisition`
+        : `Deadlock: this async context already holds ${describeResources([resource])}: ${why}`,
     );
     this.resource = resource;
   }

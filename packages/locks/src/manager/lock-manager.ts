@@ -10,7 +10,10 @@ import {
 } from "../errors/index.js";
 import { callable, resourceName } from "../options/fields.js";
 import { parseOrThrow } from "../options/parse.js";
-import type { Lock } from "../redlock/lock.js";
+import { type Lock, lockFlavour } from "../redlock/lock.js";
+import type { ReadWriteLock } from "../redlock/read-write/read-write-lock.js";
+import type { ReadWriteLockOptions } from "../redlock/read-write/options.js";
+import type { Semaphore } from "../redlock/semaphore/semaphore.js";
 import { nodesOf, Redlock } from "../redlock/redlock.js";
 import { defaultExtensionThreshold, Watchdog, type WatchdogCaps } from "../redlock/watchdog.js";
 import { ManagerCache } from "./cache-facet.js";
@@ -23,6 +26,8 @@ import {
   type CacheWriteOptions,
   type GetLockOptions,
   getLockOptionsSchema,
+  type GetSemaphoreOptions,
+  getSemaphoreOptionsSchema,
   type LockManagerOptions,
   lockManagerOptionsSchema,
   redlockOptionsOf,
@@ -31,6 +36,10 @@ import {
   tryLockOptionsSchema,
   type WithLockOptions,
   withLockOptionsSchema,
+  type WithPermitOptions,
+  withPermitOptionsSchema,
+  type WithReadWriteLockOptions,
+  withReadWriteLockOptionsSchema,
 } from "./options.js";
 import { Reentrancy } from "./reentrancy.js";
 import {
@@ -39,19 +48,30 @@ import {
   type RunOnceRoutine,
   runOncePerFire,
 } from "./run-once.js";
-import { type ManagerStatistics, Statistics } from "./statistics.js";
+import { type HoldKind, type ManagerStatistics, Statistics } from "./statistics.js";
 
 /** Events of a {@link LockManager}. Payloads never contain credentials. */
 export interface LockManagerEvents {
   /** A client the manager created reported an error (connection refused, reset, ...). */
   nodeError: [node: string, error: Error];
-  /** An autoExtend lock could not be kept; its handle's signal was aborted with `reason`. */
-  lost: [name: string, reason: LockError];
-  /** Releasing at the end of an `await using` scope or of withLock() failed. */
-  releaseError: [name: string, error: LockError];
+  /**
+   * An autoExtend lock (or the permit or lease of withPermit, withReadLock, withWriteLock) could
+   * not be kept; its handle's signal was aborted with `reason`. `kind` names the primitive.
+   */
+  lost: [name: string, reason: LockError, kind: HoldKind];
+  /** Releasing at the end of an `await using` scope or of withLock() (withPermit, ...) failed. */
+  releaseError: [name: string, error: LockError, kind: HoldKind];
 }
 
 const nameSchema = resourceName();
+
+// Reentrancy tags: a mutex, a semaphore and a read-write lock of one name are three primitives
+// (their keys differ), so holding one says nothing about the others.
+const PERMIT_TAG = "permit\u0000";
+const RW_TAG = "rw\u0000";
+
+/** What withPermit, withReadLock and withWriteLock run. */
+export type ScopedRoutine<T> = (handle: LockHandle) => T | Promise<T>;
 
 /** Lock options with the manager's defaults applied, in the Redlock's names. */
 interface LockPlan {
@@ -87,6 +107,7 @@ export class LockManager extends EventEmitter<LockManagerEvents> {
   readonly #acquiredAt = new WeakMap<Lock, number>();
   readonly #byName = new Map<string, LockHandle>();
   readonly #hooks: HandleHooks;
+  readonly #scopedHooks: Record<Exclude<HoldKind, "lock">, HandleHooks>;
   #closed = false;
 
   /** @throws LockConfigError when an option or a node is invalid; nothing is connected then. */
@@ -127,8 +148,25 @@ export class LockManager extends EventEmitter<LockManagerEvents> {
         if (this.#byName.get(handle.resource) === handle) this.#byName.delete(handle.resource);
       },
       disposeFailed: (handle, error) => {
-        this.emit("releaseError", handle.resource, error);
+        this.emit("releaseError", handle.resource, error, "lock");
       },
+    };
+    // Permits and leases keep no lock info (it describes a mutex's one holder): only counters.
+    const scopedHooks = (kind: HoldKind): HandleHooks => ({
+      extended: () => {
+        this.#stats.locks.extensions++;
+      },
+      released: () => {
+        this.#stats.locks.releases++;
+      },
+      disposeFailed: (handle, error) => {
+        this.emit("releaseError", handle.resource, error, kind);
+      },
+    });
+    this.#scopedHooks = {
+      permit: scopedHooks("permit"),
+      read: scopedHooks("read"),
+      write: scopedHooks("write"),
     };
     this.#cache = new ManagerCache(settings, store, owned, {
       counters: this.#stats.cache,
@@ -143,14 +181,15 @@ export class LockManager extends EventEmitter<LockManagerEvents> {
           timeout: 0,
           countQuarantined: true,
         });
-        this.#stats.locks.acquisitions++;
+        this.#stats.acquired("lock");
         return lock;
       },
       release: async (lock) => {
         this.#stats.locks.releases++;
         await lock.release();
       },
-      keepAlive: (lock, ttl) => this.#watchdog(lock.resources[0] ?? "", lock, ttl, undefined),
+      keepAlive: (lock, ttl) =>
+        this.#watchdog(lock.resources[0] ?? "", lock, ttl, undefined, undefined, "lock"),
       runHolding: (lockKey, lock, fn) => this.#reentrancy.run(lockKey, lock, fn),
       holds: (lockKey) => this.#reentrancy.holds(lockKey),
       assertOpen: () => {
@@ -216,6 +255,123 @@ export class LockManager extends EventEmitter<LockManagerEvents> {
   }
 
   /**
+   * The semaphore `name` of the manager's Redlock, under the manager's `lockPrefix` as withLock's
+   * names are (`getSemaphore("db", ...)` is the Redlock's semaphore `lock:db`): for acquiring
+   * permits by hand (`acquire`, `using`, `inUse`, `adopt`). withPermit() is the scoped form.
+   * @throws LockConfigError for a bad name or options (nothing is sent).
+   */
+  getSemaphore(name: string, options: GetSemaphoreOptions): Semaphore {
+    const resource = parseOrThrow(nameSchema, name, "name");
+    const opts = parseOrThrow(getSemaphoreOptionsSchema, options, "options");
+    this.#assertOpen();
+    return this.redlock.semaphore(this.#lockKey(resource), opts);
+  }
+
+  /**
+   * The read-write lock `name` of the manager's Redlock, under the manager's `lockPrefix`: for
+   * leases by hand (`acquireRead`, `acquireWrite`, `downgrade`, `adopt`). withReadLock() and
+   * withWriteLock() are the scoped forms.
+   * @throws LockConfigError for a bad name or options (nothing is sent).
+   */
+  getReadWriteLock(name: string, options: ReadWriteLockOptions = {}): ReadWriteLock {
+    const resource = parseOrThrow(nameSchema, name, "name");
+    this.#assertOpen();
+    return this.redlock.readWriteLock(this.#lockKey(resource), options);
+  }
+
+  /**
+   * Runs `routine` holding `permits` (default 1) of the semaphore `name` of limit `limit`, all or
+   * none, extended while it runs (its handle's signal aborts if they are lost), then gives them
+   * back. At most `limit` permits of the name are held at once over every process.
+   *
+   * Nested in a withPermit() of the same name in this async context, it takes more permits
+   * (waiting for others' releases) as long as the context's permits plus the new ones fit within
+   * the limit; beyond, only the context's own release could make room, so it throws
+   * DeadlockError at once instead of waiting for itself.
+   * @throws LockConfigError for bad arguments (nothing is sent), DeadlockError as above,
+   *   LockTimeoutError, LockAcquisitionError, LockAbortedError, SemaphoreLimitError (another
+   *   limit is in force for the name).
+   */
+  async withPermit<T>(
+    name: string,
+    options: WithPermitOptions,
+    routine: ScopedRoutine<T>,
+  ): Promise<T> {
+    const resource = parseOrThrow(nameSchema, name, "name");
+    const call = parseOrThrow(withPermitOptionsSchema, options, "options");
+    parseOrThrow(callable, routine, "routine");
+    const permits = call.permits ?? 1;
+    this.#assertOpen();
+    const key = PERMIT_TAG + this.#lockKey(resource);
+    const held = this.#reentrancy.permitsOf(key);
+    if (held + permits > call.limit) {
+      this.#stats.locks.deadlocks++;
+      throw new DeadlockError(
+        resource,
+        `it holds ${held} of the semaphore's ${call.limit} permits and asks for ${permits} more, which only its own release could free`,
+      );
+    }
+    const plan = this.#lockPlan(call);
+    const semaphore = this.redlock.semaphore(this.#lockKey(resource), {
+      limit: call.limit,
+      ...(call.fair === undefined ? {} : { fair: call.fair }),
+      fencing: plan.fencing,
+    });
+    const permit = await this.#acquireKind("permit", () =>
+      semaphore.acquire(plan.ttl, { permits, ...this.#waitOptions(plan) }),
+    );
+    return this.#runScoped("permit", resource, key, held + permits, permit.lock, plan, routine);
+  }
+
+  /**
+   * Runs `routine` holding a read lease of the read-write lock `name` (shared with other
+   * readers, excluding writers), extended while it runs, then releases it.
+   *
+   * Nested in a withReadLock() or withWriteLock() of the same name in this async context, it
+   * runs inside that hold and acquires nothing: a write lock implies the read, and a second read
+   * lease could wait behind a writer that waits for the first.
+   * @throws LockConfigError for bad arguments, LockTimeoutError, LockAcquisitionError,
+   *   LockAbortedError.
+   */
+  withReadLock<T>(name: string, routine: ScopedRoutine<T>): Promise<T>;
+  withReadLock<T>(
+    name: string,
+    options: WithReadWriteLockOptions,
+    routine: ScopedRoutine<T>,
+  ): Promise<T>;
+  withReadLock<T>(
+    name: string,
+    optionsOrRoutine: WithReadWriteLockOptions | ScopedRoutine<T>,
+    routine?: ScopedRoutine<T>,
+  ): Promise<T> {
+    return this.#withLease("read", name, optionsOrRoutine, routine);
+  }
+
+  /**
+   * Runs `routine` holding the write lease of the read-write lock `name` (no other writer, no
+   * reader), extended while it runs, then releases it.
+   *
+   * Nested in a withReadLock() of the same name in this async context it throws DeadlockError
+   * at once: the write would wait for the context's own read lease (the upgrade deadlock).
+   * Nested in a withWriteLock() of the name it throws DeadlockError too, or with `reentrant:
+   * true` runs inside the outer hold.
+   * @throws as {@link LockManager.withReadLock}, and DeadlockError as above.
+   */
+  withWriteLock<T>(name: string, routine: ScopedRoutine<T>): Promise<T>;
+  withWriteLock<T>(
+    name: string,
+    options: WithReadWriteLockOptions,
+    routine: ScopedRoutine<T>,
+  ): Promise<T>;
+  withWriteLock<T>(
+    name: string,
+    optionsOrRoutine: WithReadWriteLockOptions | ScopedRoutine<T>,
+    routine?: ScopedRoutine<T>,
+  ): Promise<T> {
+    return this.#withLease("write", name, optionsOrRoutine, routine);
+  }
+
+  /**
    * Tries to take the lock `name` for this manager, waiting up to `timeout`; true when it was
    * taken. Release it with unlock(name). False at once when this manager already holds it.
    */
@@ -265,12 +421,12 @@ export class LockManager extends EventEmitter<LockManagerEvents> {
       {
         options: this.options,
         redlock: this.redlock,
-        emit: (event, name, reason) => this.emit(event, name, reason),
+        emit: (event, name, reason) => this.emit(event, name, reason, "lock"),
         assertOpen: () => {
           this.#assertOpen();
         },
         count: (outcome) => {
-          if (outcome === "acquired") this.#stats.locks.acquisitions++;
+          if (outcome === "acquired") this.#stats.acquired("lock");
           else if (outcome === "failed") this.#stats.locks.failures++;
           else this.#stats.locks.lostLocks++;
         },
@@ -338,6 +494,7 @@ export class LockManager extends EventEmitter<LockManagerEvents> {
   getStatistics(): ManagerStatistics {
     return {
       locks: { ...this.#stats.locks },
+      kinds: { ...this.#stats.kinds },
       cache: { ...this.#stats.cache, inFlight: this.#cache.inFlight },
       waits: this.#stats.waits.summary(),
       nodes: this.#stats.nodes(nodesOf(this.redlock)),
@@ -428,19 +585,106 @@ export class LockManager extends EventEmitter<LockManagerEvents> {
   }
 
   async #acquire(name: string, plan: LockPlan): Promise<Lock> {
+    const lock = await this.#acquireKind("lock", () =>
+      this.redlock.acquire(this.#lockKey(name), plan.ttl, {
+        ...this.#waitOptions(plan),
+        fencing: plan.fencing,
+      }),
+    );
+    this.#acquiredAt.set(lock, Date.now());
+    this.#record(name, lock, plan.ttl);
+    return lock;
+  }
+
+  async #withLease<T>(
+    mode: "read" | "write",
+    name: string,
+    optionsOrRoutine: WithReadWriteLockOptions | ScopedRoutine<T>,
+    maybeRoutine: ScopedRoutine<T> | undefined,
+  ): Promise<T> {
+    const resource = parseOrThrow(nameSchema, name, "name");
+    const routine = typeof optionsOrRoutine === "function" ? optionsOrRoutine : maybeRoutine;
+    const options = typeof optionsOrRoutine === "function" ? {} : optionsOrRoutine;
+    const call = parseOrThrow(withReadWriteLockOptionsSchema, options, "options");
+    const run = parseOrThrow(callable, routine, "routine") as ScopedRoutine<T>;
+    if (mode === "read" && call.reentrant !== undefined) {
+      throw new LockConfigError([
+        {
+          field: "options.reentrant",
+          message:
+            "only applies to withWriteLock (a nested read lock always runs inside the outer hold)",
+        },
+      ]);
+    }
+    this.#assertOpen();
+    const key = RW_TAG + this.#lockKey(resource);
+    const outer = this.#reentrancy.lockOf(key);
+    if (outer !== undefined) {
+      const outerMode = lockFlavour(outer)?.kind;
+      if (mode === "write" && (outerMode === "read" || call.reentrant !== true)) {
+        this.#stats.locks.deadlocks++;
+        throw outerMode === "read"
+          ? new DeadlockError(
+              resource,
+              "a read lock cannot be upgraded to a write lock (the writer would wait for this very reader); take the write lock from the start",
+            )
+          : new DeadlockError(resource);
+      }
+      return run(createHandle(resource, { kind: "nested", lock: outer }, this.#scopedHooks[mode]));
+    }
+    const plan = this.#lockPlan(call);
+    const rw = this.redlock.readWriteLock(this.#lockKey(resource), {
+      fencing: plan.fencing,
+      ...(call.intentTtl === undefined ? {} : { intentTtl: call.intentTtl }),
+    });
+    const wait = this.#waitOptions(plan);
+    const lock = await this.#acquireKind(mode, () =>
+      mode === "read" ? rw.acquireRead(plan.ttl, wait) : rw.acquireWrite(plan.ttl, wait),
+    );
+    return this.#runScoped(mode, resource, key, lock, lock, plan, run);
+  }
+
+  /** A plan's waiting options, in the Redlock's names. */
+  #waitOptions(plan: LockPlan): {
+    timeout: number;
+    retryDelay: number;
+    retryCount?: number;
+    signal?: AbortSignal;
+  } {
+    return {
+      timeout: plan.timeout,
+      retryDelay: plan.retryDelay,
+      ...(plan.retryCount === undefined ? {} : { retryCount: plan.retryCount }),
+      ...(plan.signal === undefined ? {} : { signal: plan.signal }),
+    };
+  }
+
+  /** Runs `routine` in a context holding `key`, with `lock` extended throughout, then releases it. */
+  async #runScoped<T>(
+    kind: Exclude<HoldKind, "lock">,
+    resource: string,
+    key: string,
+    hold: Lock | number,
+    lock: Lock,
+    plan: LockPlan,
+    routine: ScopedRoutine<T>,
+  ): Promise<T> {
+    const watchdog = this.#watchdog(resource, lock, plan.ttl, undefined, plan.caps, kind);
+    const handle = createHandle(resource, { kind: "own", lock, watchdog }, this.#scopedHooks[kind]);
+    try {
+      return await this.#reentrancy.run(key, hold, async () => routine(handle));
+    } finally {
+      await handle[Symbol.asyncDispose]();
+    }
+  }
+
+  /** Counts and times one acquisition of a `kind`. */
+  async #acquireKind<H>(kind: HoldKind, acquire: () => Promise<H>): Promise<H> {
     const started = performance.now();
     try {
-      const lock = await this.redlock.acquire(this.#lockKey(name), plan.ttl, {
-        timeout: plan.timeout,
-        retryCount: plan.retryCount,
-        retryDelay: plan.retryDelay,
-        fencing: plan.fencing,
-        ...(plan.signal === undefined ? {} : { signal: plan.signal }),
-      });
-      this.#stats.locks.acquisitions++;
-      this.#acquiredAt.set(lock, Date.now());
-      this.#record(name, lock, plan.ttl);
-      return lock;
+      const held = await acquire();
+      this.#stats.acquired(kind);
+      return held;
     } catch (error) {
       if (error instanceof LockTimeoutError) this.#stats.locks.timeouts++;
       else this.#stats.locks.failures++;
@@ -452,7 +696,7 @@ export class LockManager extends EventEmitter<LockManagerEvents> {
 
   #handle(name: string, lock: Lock, plan: LockPlan): LockHandle {
     const watchdog = plan.autoExtend
-      ? this.#watchdog(name, lock, plan.ttl, name, plan.caps)
+      ? this.#watchdog(name, lock, plan.ttl, name, plan.caps, "lock")
       : undefined;
     return createHandle(name, { kind: "own", lock, watchdog }, this.#hooks);
   }
@@ -468,7 +712,8 @@ export class LockManager extends EventEmitter<LockManagerEvents> {
     lock: Lock,
     ttl: number,
     infoName: string | undefined,
-    caps?: WatchdogCaps,
+    caps: WatchdogCaps | undefined,
+    kind: HoldKind,
   ): Watchdog {
     const companion =
       infoName === undefined ? undefined : this.#info.companion(infoName, lock.value);
@@ -478,7 +723,7 @@ export class LockManager extends EventEmitter<LockManagerEvents> {
       defaultExtensionThreshold(ttl),
       (reason) => {
         this.#stats.locks.lostLocks++;
-        this.emit("lost", label, reason);
+        this.emit("lost", label, reason, kind);
       },
       (healed) => {
         this.#stats.locks.extensions++;

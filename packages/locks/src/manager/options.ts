@@ -3,6 +3,8 @@ import { type CacheStore, isCacheStore } from "../cache/store.js";
 import type { Serializer } from "../cache/serializer.js";
 import type { NodeInput } from "../client/node-inputs.js";
 import { type RedlockOptions, redlockOptionsSchema } from "../redlock/options.js";
+import { readWriteLockOptionsSchema } from "../redlock/read-write/options.js";
+import { semaphoreOptionsSchema } from "../redlock/semaphore/options.js";
 import {
   abortSignal,
   milliseconds,
@@ -226,6 +228,68 @@ export const getLockOptionsSchema = z
     }
   });
 
+/**
+ * The fields of the scoped calls for the other primitives (withPermit, withReadLock,
+ * withWriteLock): the lock's, without autoExtend (they are always extended while the routine
+ * runs) and without the per-call fencing (a semaphore's and a read-write lock's fencing is the
+ * primitive's option).
+ */
+const scopedFields = {
+  ttl: lockFields.ttl,
+  timeout: lockFields.timeout,
+  retryDelay: lockFields.retryDelay,
+  maxRetries: lockFields.maxRetries,
+  signal: lockFields.signal,
+  /** Extend at most this many times; then `handle.signal` aborts with LockHoldLimitError. Default: no cap. */
+  maxExtensions: lockFields.maxExtensions,
+  /** Never keep the hold longer than this after it was acquired (LockHoldLimitError). Default: no cap. */
+  maxHoldTime: lockFields.maxHoldTime,
+};
+
+/** Options of {@link LockManager.withPermit} and of the withPermit decorator. */
+export const withPermitOptionsSchema = z
+  .strictObject({
+    ...scopedFields,
+    /**
+     * The semaphore's limit: how many permits may be valid at once over every process (1 to
+     * 1024). Every process must pass the same limit for one name (SemaphoreLimitError otherwise).
+     */
+    limit: semaphoreOptionsSchema.shape.limit,
+    /** How many permits to take, all or none (1 to the limit). Default 1. */
+    permits: wholeNumber(1).optional(),
+    /** Serve waiters in arrival order. Default false. */
+    fair: z.boolean({ error: "must be true or false" }).optional(),
+    /** Hand out a fencing token with each permit (`handle.fencingToken`). Default: the manager's `fencing`. */
+    fencing: z.boolean({ error: "must be true or false" }).optional(),
+  })
+  .superRefine((o, ctx) => {
+    if (o.permits !== undefined && o.permits > o.limit) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["permits"],
+        message: `must be at most the limit (${o.limit})`,
+      });
+    }
+  });
+
+/** Options of {@link LockManager.getSemaphore}: those of {@link Redlock.semaphore}. */
+export const getSemaphoreOptionsSchema = semaphoreOptionsSchema;
+
+/** Options of withReadLock / withWriteLock and of the readLock / writeLock decorators. */
+export const withReadWriteLockOptionsSchema = z.strictObject({
+  ...scopedFields,
+  /**
+   * withWriteLock only: re-entering a write lock this async context holds runs inside the outer
+   * hold instead of throwing DeadlockError. (A read lock nested in a read or write lock of the
+   * same name always runs inside the outer hold.)
+   */
+  reentrant: z.boolean({ error: "must be true or false" }).optional(),
+  /** The read-write lock's options (see Redlock.readWriteLock): writers' fencing tokens. Default: the manager's `fencing`. */
+  fencing: z.boolean({ error: "must be true or false" }).optional(),
+  /** How long a waiting writer's intent keeps new readers out after its last attempt. Default 2 000. */
+  intentTtl: readWriteLockOptionsSchema.shape.intentTtl,
+});
+
 /** Options of {@link LockManager.tryLock}. */
 export const tryLockOptionsSchema = z.strictObject(lockFields).superRefine(capsNeedAutoExtend);
 
@@ -289,3 +353,9 @@ export type TryLockOptions = z.input<typeof tryLockOptionsSchema>;
 export type CacheOptions = z.input<typeof cacheOptionsSchema>;
 /** Options of `setCached()`: see {@link cacheWriteOptionsSchema}. */
 export type CacheWriteOptions = z.input<typeof cacheWriteOptionsSchema>;
+/** Options of `withPermit()`: see {@link withPermitOptionsSchema}. */
+export type WithPermitOptions = z.input<typeof withPermitOptionsSchema>;
+/** Options of `getSemaphore()`: see {@link getSemaphoreOptionsSchema}. */
+export type GetSemaphoreOptions = z.input<typeof getSemaphoreOptionsSchema>;
+/** Options of `withReadLock()` / `withWriteLock()`: see {@link withReadWriteLockOptionsSchema}. */
+export type WithReadWriteLockOptions = z.input<typeof withReadWriteLockOptionsSchema>;

@@ -4,7 +4,7 @@ import { WaitHistogram, type WaitSummary } from "./wait-histogram.js";
 
 /** Lock counters: every call is counted, nothing is sampled. */
 export interface LockCounters {
-  /** Locks obtained (getLock, tryLock, withLock, decorators, runOnce fires, stampede refresh locks). */
+  /** Locks obtained (getLock, tryLock, withLock, decorators, runOnce fires, stampede refresh locks), permits and read/write leases. */
   acquisitions: number;
   /** Attempts that ended without the lock for another reason than the timeout (retries ran out, nodes down). */
   failures: number;
@@ -20,6 +20,12 @@ export interface LockCounters {
   lostLocks: number;
 }
 
+/** The primitives the manager holds: mutexes, semaphore permits, read and write leases. */
+export type HoldKind = "lock" | "permit" | "read" | "write";
+
+/** Acquisitions per primitive; they add up to `locks.acquisitions`. */
+export type KindCounters = Record<HoldKind, number>;
+
 /** One node's state as the manager sees it. */
 export interface NodeStatistics {
   /** host:port. */
@@ -34,7 +40,10 @@ export interface NodeStatistics {
 
 /** What `LockManager.getStatistics()` returns. */
 export interface ManagerStatistics {
+  /** Counters over every primitive (locks, permits, read and write leases). */
   readonly locks: Readonly<LockCounters>;
+  /** Acquisitions by primitive: withLock & co. count as `lock`, withPermit as `permit`, ... */
+  readonly kinds: Readonly<KindCounters>;
   readonly cache: Readonly<CacheCounters> & { readonly inFlight: number };
   /** Lock acquisitions and cache waits, timed from the call to its outcome. */
   readonly waits: WaitSummary;
@@ -57,6 +66,7 @@ export class Statistics {
     extensions: 0,
     lostLocks: 0,
   };
+  readonly kinds: KindCounters = { lock: 0, permit: 0, read: 0, write: 0 };
   readonly cache: CacheCounters = {
     hits: 0,
     misses: 0,
@@ -70,6 +80,12 @@ export class Statistics {
   };
   readonly waits = new WaitHistogram();
   readonly #connectionErrors = new Map<string, number>();
+
+  /** Counts an acquisition of a `kind`. */
+  acquired(kind: HoldKind): void {
+    this.locks.acquisitions++;
+    this.kinds[kind]++;
+  }
 
   connectionError(node: string): void {
     this.#connectionErrors.set(node, (this.#connectionErrors.get(node) ?? 0) + 1);
