@@ -2,7 +2,7 @@ import { parseArgs } from "node:util";
 
 /** Exit codes of the `quorum-locks` command. */
 export const ExitCode = {
-  /** Done; `status`: the lock is held by one owner on a quorum. */
+  /** Done; `status`: the lock is held by one owner on a quorum (or permits, or a read or write lease). */
   Ok: 0,
   /** Something failed: nodes unreachable, a verdict that cannot be reached, a release that failed. */
   Error: 1,
@@ -22,11 +22,15 @@ Inspect and repair quorum-locks (Redlock) locks on a set of Redis nodes.
 
 Commands:
   status <resource>           each node's holder (first 8 characters of its token), ttl left and
-                              fencing counter, and the quorum's verdict: held, free or split
-  list [pattern]              held locks, merged across nodes (SCAN, never KEYS); pattern is a
-                              Redis MATCH glob, default *
+                              fencing counter, and the quorum's verdict: held, free or split;
+                              for a semaphore, permits used/limit and which slots each permit
+                              holds; for a read-write lock, its writer, readers and a waiting
+                              writer (each with its ttl)
+  list [pattern]              held locks, semaphores and read-write locks, merged across nodes
+                              (SCAN, never KEYS); pattern is a Redis MATCH glob, default *
   release --force <resource>  delete a stuck lock on every node, after confirmation
-  watch [pattern]             live table of held locks, waiters and contention (Ctrl-C quits)
+  watch [pattern]             live table of held locks, waiters and contention, semaphores and
+                              read-write locks (Ctrl-C quits)
 
 Options:
   -n, --nodes <urls>     comma-separated redis:// or rediss:// URLs (default: $REDLOCK_NODES)
@@ -41,7 +45,8 @@ Options:
   -v, --version          show the version
 
 Exit codes:
-  0  ok (status: held by one owner on a quorum of nodes)
+  0  ok (status: held by one owner on a quorum of nodes, or permits or a read or write lease
+     held on a quorum)
   1  error (too few nodes answered, a release that failed, ...)
   2  usage error
   3  status: not held (free or split); release: nothing to release

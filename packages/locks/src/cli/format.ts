@@ -125,15 +125,25 @@ function nodeErrors(nodes: readonly NodeAnswer<unknown>[]): string {
     .join("");
 }
 
-export function listText(locks: readonly HeldLock[], nodes: readonly NodeAnswer<number>[]): string {
+/** The locks' table, then `others` (semaphores and read-write locks, already laid out). */
+function withOthers(locks: string | undefined, others: string): string {
+  if (locks === undefined) return others === "" ? "no locks held" : others;
+  return others === "" ? locks : `${locks}\n\n${others}`;
+}
+
+export function listText(
+  locks: readonly HeldLock[],
+  nodes: readonly NodeAnswer<number>[],
+  others = "",
+): string {
   const body =
     locks.length === 0
-      ? "no locks held"
+      ? undefined
       : table(
           ["RESOURCE", "OWNER", "NODES", "TTL"],
           locks.map((l) => lockRow(l, nodes.length)),
         );
-  return body + nodeErrors(nodes);
+  return withOthers(body, others) + nodeErrors(nodes);
 }
 
 export function lockJson(lock: HeldLock): Record<string, unknown> {
@@ -161,15 +171,16 @@ export function watchText(
   locks: readonly WatchedLock[],
   nodes: readonly NodeAnswer<number>[],
   at: Date,
+  others = "",
 ): string {
   const up = answered(nodes);
   const waiting = locks.reduce((sum, l) => sum + l.waiters + l.queued, 0);
   const head =
     `quorum-locks watch · ${at.toISOString()} · nodes ${up}/${nodes.length} up · ` +
     `${locks.length} locks · ${waiting} waiting   (Ctrl-C to quit)`;
-  const body =
+  const body = withOthers(
     locks.length === 0
-      ? "no locks held"
+      ? undefined
       : table(
           ["RESOURCE", "OWNER", "NODES", "TTL", "WAITERS", "QUEUED", "HANDOVERS"],
           locks.map((l) => [
@@ -178,6 +189,8 @@ export function watchText(
             String(l.queued),
             String(l.handovers),
           ]),
-        );
+        ),
+    others,
+  );
   return `${head}\n\n${body}${nodeErrors(nodes)}`;
 }

@@ -1,6 +1,7 @@
 import { RELEASE_CHANNEL_PREFIX, releaseChannel } from "../redlock/channels.js";
 import { derivedKey, fairQueueKeys } from "../redlock/keys.js";
 import type { NodeAnswer, Nodes, Send } from "./fan-out.js";
+import { primitiveOf } from "./primitives.js";
 import { quorumTtl, type Verdict, verdictOf } from "./verdict.js";
 
 /** One node's view of one lock. */
@@ -128,7 +129,11 @@ async function scanLocks(
       "string",
     ])) as [string, string[]];
     cursor = next;
-    const candidates = keys.filter((k) => !DERIVED_SUFFIXES.some((s) => k.endsWith(s)));
+    // A semaphore's slots and a read-write lock's writer and intent hold tokens too: they are
+    // shown as what they belong to (primitives.ts), not as locks.
+    const candidates = keys.filter(
+      (k) => !DERIVED_SUFFIXES.some((s) => k.endsWith(s)) && primitiveOf(k) === undefined,
+    );
     const read = await Promise.all(
       candidates.map(async (key) => {
         const [token, ttl] = await Promise.all([send(["GET", key]), send(["PTTL", key])]);

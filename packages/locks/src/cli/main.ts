@@ -6,7 +6,16 @@ import { LockConfigError } from "../errors/index.js";
 import { ExitCode, type Invocation, parseInvocation, USAGE, UsageError } from "./args.js";
 import { Nodes } from "./fan-out.js";
 import { listJson, listText, statusJson, statusText } from "./format.js";
+import {
+  primitivesJson,
+  primitivesText,
+  rwJson,
+  rwStatusText,
+  semaphoreJson,
+  semaphoreStatusText,
+} from "./format-primitives.js";
 import { listLocks, readStatus } from "./inspect.js";
+import { listPrimitives, readRw, readSemaphore, rwInUse, semaphoreInUse } from "./primitives.js";
 import { forceRelease } from "./release.js";
 import { watch } from "./watch.js";
 
@@ -29,9 +38,34 @@ async function run(inv: Run, nodes: Nodes): Promise<ExitCode> {
   const { stdout } = process;
   switch (inv.command) {
     case "status": {
-      const status = await readStatus(nodes, inv.target as string);
-      stdout.write(`${inv.json ? JSON.stringify(statusJson(status)) : statusText(status)}\n`);
+      const name = inv.target as string;
+      const [status, semaphore, rw] = await Promise.all([
+        readStatus(nodes, name),
+        readSemaphore(nodes, name),
+        readRw(nodes, name),
+      ]);
+      const semaphoreShown = semaphoreInUse(semaphore);
+      const rwShown = rwInUse(rw);
+      if (inv.json) {
+        const json = {
+          ...(statusJson(status) as object),
+          semaphore: semaphoreShown ? semaphoreJson(semaphore, true) : null,
+          readWrite: rwShown ? rwJson(rw, true) : null,
+        };
+        stdout.write(`${JSON.stringify(json)}\n`);
+      } else {
+        // A name used as a semaphore or read-write lock shows that; the plain lock's table only
+        // when it is used as a lock too (or as nothing: then it says why it is free).
+        const parts: string[] = [];
+        if (status.verdict.state !== "free" || (!semaphoreShown && !rwShown)) {
+          parts.push(statusText(status));
+        }
+        if (semaphoreShown) parts.push(semaphoreStatusText(semaphore));
+        if (rwShown) parts.push(rwStatusText(rw));
+        stdout.write(`${parts.join("\n\n")}\n`);
+      }
       const state = status.verdict.state;
+      if (semaphore.used > 0 || rw.writer !== null || rw.readers.length > 0) return ExitCode.Ok;
       return state === "held"
         ? ExitCode.Ok
         : state === "unknown"
@@ -39,9 +73,20 @@ async function run(inv: Run, nodes: Nodes): Promise<ExitCode> {
           : ExitCode.NotHeld;
     }
     case "list": {
-      const { locks, nodes: answers } = await listLocks(nodes, inv.target ?? "*");
+      const pattern = inv.target ?? "*";
+      const [{ locks, nodes: answers }, primitives] = await Promise.all([
+        listLocks(nodes, pattern),
+        listPrimitives(nodes, pattern),
+      ]);
       stdout.write(
-        `${inv.json ? JSON.stringify(listJson(locks, answers)) : listText(locks, answers)}\n`,
+        `${
+          inv.json
+            ? JSON.stringify({
+                ...(listJson(locks, answers) as object),
+                ...primitivesJson(primitives),
+              })
+            : listText(locks, answers, primitivesText(primitives))
+        }\n`,
       );
       const up = answers.filter((a) => a.ok).length;
       return up >= nodes.quorum ? ExitCode.Ok : ExitCode.Error;

@@ -2,7 +2,9 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { ExitCode } from "./args.js";
 import type { Nodes } from "./fan-out.js";
 import { lockJson, nodesJson, type WatchedLock, watchText } from "./format.js";
+import { primitivesJson, primitivesText } from "./format-primitives.js";
 import { listLocks, readWaiters } from "./inspect.js";
+import { listPrimitives } from "./primitives.js";
 
 export interface WatchOptions {
   readonly pattern: string;
@@ -19,7 +21,8 @@ const SHOW_CURSOR = "\x1b[?25h";
 /**
  * Refreshes a table of held locks every `interval` ms: owner, nodes, ttl, waiters (subscribers
  * to the release channel, the most any node reports), fair-queue length, and handovers (owner
- * changes seen since the watch began). On a terminal each refresh redraws the screen; otherwise
+ * changes seen since the watch began), then semaphores (permits used/limit, holders) and
+ * read-write locks (writer, readers, waiting writer), as `list` shows them. On a terminal each refresh redraws the screen; otherwise
  * refreshes follow one another (JSON: one line each). Ends after `iterations` or on Ctrl-C.
  */
 export async function watch(nodes: Nodes, options: WatchOptions): Promise<ExitCode> {
@@ -38,7 +41,10 @@ export async function watch(nodes: Nodes, options: WatchOptions): Promise<ExitCo
     for (let i = 0; i < options.iterations && !stopped(); i++) {
       if (i > 0) await sleep(options.interval, undefined, { signal: stop.signal }).catch(ignore);
       if (stopped()) break;
-      const { locks, nodes: answers } = await listLocks(nodes, options.pattern);
+      const [{ locks, nodes: answers }, primitives] = await Promise.all([
+        listLocks(nodes, options.pattern),
+        listPrimitives(nodes, options.pattern),
+      ]);
       const waiting = await readWaiters(
         nodes,
         locks.map((l) => l.resource),
@@ -65,10 +71,11 @@ export async function watch(nodes: Nodes, options: WatchOptions): Promise<ExitCo
             queued: l.queued,
             handovers: l.handovers,
           })),
+          ...primitivesJson(primitives),
         };
         stdout.write(`${JSON.stringify(frame)}\n`);
       } else {
-        const text = watchText(watched, answers, at);
+        const text = watchText(watched, answers, at, primitivesText(primitives));
         stdout.write(redraw ? `${CLEAR}${text}\n` : `${text}\n\n`);
       }
     }

@@ -175,6 +175,52 @@ describe("the chaos checker", () => {
     ]);
   });
 
+  const permit = (h: HoldRecord, permits: number): HoldRecord => ({
+    ...h,
+    kind: "permit",
+    permits,
+  });
+  const lease = (h: HoldRecord, kind: "read" | "write"): HoldRecord => ({ ...h, kind });
+  const run = (workers: HoldRecord[], limit?: number): RunLogs => ({
+    workers,
+    faults: [],
+    store: [],
+    ...(limit === undefined ? {} : { limit }),
+  });
+
+  test("permits: up to the limit at once is fine; one more is a violation, naming the holds", () => {
+    const shared = [
+      permit(hold("w0", 1, 0, 100), 1),
+      permit(hold("w1", 1, 50, 150), 1),
+      permit(hold("w2", 1, 100, 200), 2), // starts as w0 ends: 1 + 2 would be 3, w0 is gone
+    ];
+    // Permits are not locks: two at once under a limit of 2 are no overlap.
+    expect(checkRun(run(shared.slice(0, 2), 2))).toMatchObject({
+      violations: [],
+      permits: { limit: 2, peak: 2 },
+    });
+    const over = checkRun(run(shared, 2));
+    expect(over.permits?.peak).toBe(3);
+    expect(over.violations.map((v) => v.kind)).toEqual(["over-limit"]);
+    expect(over.violations[0]?.message).toContain("3 permits held at 100.000 ms");
+    expect(over.violations[0]?.message).toContain("w2#1 (2)");
+  });
+
+  test("leases: readers share; a writer overlapping a reader or a writer is a violation", () => {
+    const readers = [lease(hold("w0", 1, 0, 100), "read"), lease(hold("w1", 1, 50, 150), "read")];
+    const clean = checkRun(run([...readers, lease(hold("w2", 1, 150, 200), "write")]));
+    expect(clean.violations).toEqual([]);
+    expect(clean.peakReaders).toBe(2);
+    expect(clean.holdsByKind).toEqual({ read: 2, write: 1 });
+    const overReader = checkRun(run([...readers, lease(hold("w2", 1, 140, 200), "write")]));
+    expect(overReader.violations.map((v) => v.kind)).toEqual(["writer-overlap"]);
+    expect(overReader.violations[0]?.message).toContain("writer w2#1");
+    const twoWriters = checkRun(
+      run([lease(hold("w0", 1, 0, 100), "write"), lease(hold("w1", 1, 99, 150), "write")]),
+    );
+    expect(twoWriters.violations).toHaveLength(1); // one pair, reported once
+  });
+
   describe("the CLI", () => {
     const dir = mkdtempSync(join(tmpdir(), "quorum-locks-checker-"));
     afterAll(() => {

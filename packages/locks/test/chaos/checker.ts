@@ -14,16 +14,30 @@ export interface RunLogs {
   readonly faults: readonly FaultRecord[];
   /** The fenced store's log, in the order it applied writes. */
   readonly store: readonly StoreEntry[];
+  /** A semaphore run's limit: never more permits than this may be held at once. */
+  readonly limit?: number | undefined;
 }
 
 export interface Violation {
   readonly kind:
-    "overlap" | "token-order" | "missing-token" | "stale-write-accepted" | "logs-disagree";
+    | "overlap"
+    | "over-limit"
+    | "writer-overlap"
+    | "token-order"
+    | "missing-token"
+    | "stale-write-accepted"
+    | "logs-disagree";
   readonly message: string;
 }
 
 export interface CheckReport {
   readonly acquisitions: number;
+  /** Holds by what they held (lock, permit, read, write). */
+  readonly holdsByKind: Readonly<Record<string, number>>;
+  /** Semaphore runs: the limit, and the most permits held at one instant (never above it). */
+  readonly permits?: { readonly limit: number; readonly peak: number } | undefined;
+  /** Read-write runs: the most readers that held their leases at one instant. */
+  readonly peakReaders?: number | undefined;
   /** Holds that wrote until shortly before their validity ended (see WorkerConfig.longHolds). */
   readonly longHolds: number;
   readonly acquisitionsByOwner: Readonly<Record<string, number>>;
@@ -70,6 +84,70 @@ function checkOverlaps(holds: readonly HoldRecord[]): Violation[] {
     kind: "overlap",
     message: `${holdName(b)} started at ${ms(b.start)} ms while ${holdName(a)} held the lock until ${ms(a.end)} ms (overlap ${ms(a.end - b.start)} ms)`,
   }));
+}
+
+/** A hold's window, where it acted on its belief that it held: start to min(validity, release). */
+const acted = (h: HoldRecord): boolean => h.end > h.start;
+
+/**
+ * Never more than `limit` permits held at one instant: a sweep over the permit holds' windows
+ * (a window ending at the instant another starts does not overlap it). Each instant the count
+ * goes above the limit is one violation, naming the holds then in force.
+ */
+function checkPermits(
+  holds: readonly HoldRecord[],
+  limit: number,
+): { peak: number; violations: Violation[] } {
+  const edges: [bigint, number, HoldRecord][] = [];
+  for (const h of holds.filter(acted)) {
+    edges.push([h.start, h.permits ?? 1, h], [h.end, -(h.permits ?? 1), h]);
+  }
+  edges.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] - b[1]));
+  const inForce = new Set<HoldRecord>();
+  const violations: Violation[] = [];
+  let held = 0;
+  let peak = 0;
+  for (const [at, delta, hold] of edges) {
+    held += delta;
+    if (delta > 0) inForce.add(hold);
+    else inForce.delete(hold);
+    peak = Math.max(peak, held);
+    if (delta > 0 && held > limit) {
+      const names = [...inForce].map((h) => `${holdName(h)} (${h.permits ?? 1})`).join(", ");
+      violations.push({
+        kind: "over-limit",
+        message: `${held} permits held at ${ms(at)} ms, limit ${limit}: ${names}`,
+      });
+    }
+  }
+  return { peak, violations };
+}
+
+/** A writer's window overlaps no other hold's, reader's or writer's. */
+function checkWriters(holds: readonly HoldRecord[]): Violation[] {
+  const windows = holds.filter(acted);
+  const violations: Violation[] = [];
+  for (const w of windows) {
+    if (w.kind !== "write") continue;
+    for (const other of windows) {
+      if (other === w || other.start >= w.end || w.start >= other.end) continue;
+      // Each pair of writers once.
+      if (other.kind === "write" && holdName(other) < holdName(w)) continue;
+      violations.push({
+        kind: "writer-overlap",
+        message: `writer ${holdName(w)} (${ms(w.start)}–${ms(w.end)} ms) overlaps ${other.kind ?? "lock"} ${holdName(other)} (${ms(other.start)}–${ms(other.end)} ms)`,
+      });
+    }
+  }
+  return violations;
+}
+
+/** The most holds in force at one instant. */
+function peakOf(holds: readonly HoldRecord[]): number {
+  return checkPermits(
+    holds.map((h) => ({ ...h, permits: 1 })),
+    Number.MAX_SAFE_INTEGER,
+  ).peak;
 }
 
 /**
@@ -148,7 +226,11 @@ function checkAgreement(writes: readonly WriteRecord[], store: readonly StoreEnt
 
 /** Checks a run's logs; a correct lock (with fencing, a correct token sequence) yields no violations. */
 export function checkRun(logs: RunLogs): CheckReport {
-  const holds = logs.workers.filter((r): r is HoldRecord => r.type === "hold");
+  const all = logs.workers.filter((r): r is HoldRecord => r.type === "hold");
+  // Locks are exclusive (and fenced); permits count against the limit; leases exclude writers.
+  const holds = all.filter((h) => h.kind === undefined || h.kind === "lock");
+  const permitHolds = all.filter((h) => h.kind === "permit");
+  const leaseHolds = all.filter((h) => h.kind === "read" || h.kind === "write");
   const writes = logs.workers.filter((r): r is WriteRecord => r.type === "write");
   const pauses = logs.workers.filter((r): r is PauseRecord => r.type === "gc-pause");
   const summaries = logs.workers.filter((r) => r.type === "summary");
@@ -161,16 +243,29 @@ export function checkRun(logs: RunLogs): CheckReport {
     }),
   );
   const violations = [...checkOverlaps(holds), ...checkAgreement(writes, logs.store)];
+  let permits: CheckReport["permits"];
+  if (permitHolds.length > 0) {
+    // A run without a recorded limit is checked against 1: the strictest reading.
+    const limit = logs.limit ?? 1;
+    const checked = checkPermits(permitHolds, limit);
+    permits = { limit, peak: checked.peak };
+    violations.push(...checked.violations);
+  }
+  violations.push(...checkWriters(leaseHolds));
   if (fencing) {
     const tokenOwner = new Map(
       holds.flatMap((h) => (h.token === undefined ? [] : [[h.token, holdName(h)] as const])),
     );
     violations.push(...checkTokens(holds), ...checkStore(logs.store, tokenOwner));
   }
+  const readHolds = leaseHolds.filter((h) => h.kind === "read");
   return {
-    acquisitions: holds.length,
-    longHolds: holds.filter((h) => h.long === true).length,
-    acquisitionsByOwner: countBy(holds, (h) => h.owner),
+    acquisitions: all.length,
+    holdsByKind: countBy(all, (h) => h.kind ?? "lock"),
+    ...(permits === undefined ? {} : { permits }),
+    ...(readHolds.length === 0 ? {} : { peakReaders: peakOf(readHolds) }),
+    longHolds: all.filter((h) => h.long === true).length,
+    acquisitionsByOwner: countBy(all, (h) => h.owner),
     faults: countBy(logs.faults, (f) => f.kind),
     fencing,
     writes: {
@@ -191,6 +286,22 @@ export function checkRun(logs: RunLogs): CheckReport {
   };
 }
 
+/** The semaphore and read-write runs' line: holds by kind, the peaks (none for a mutex run). */
+function holdsLine(report: CheckReport): string[] {
+  const kinds = Object.keys(report.holdsByKind);
+  if (kinds.every((k) => k === "lock")) return [];
+  const byKind = Object.entries(report.holdsByKind)
+    .map(([k, n]) => `${k} ${n}`)
+    .join(", ");
+  const permits =
+    report.permits === undefined
+      ? ""
+      : `; at most ${report.permits.peak} permits held at once, limit ${report.permits.limit}`;
+  const readers =
+    report.peakReaders === undefined ? "" : `; at most ${report.peakReaders} readers at once`;
+  return [`holds: ${byKind}${permits}${readers}`];
+}
+
 /** The report as text, for the CLI and the test's output. */
 export function formatReport(report: CheckReport): string {
   const faults = Object.entries(report.faults)
@@ -202,6 +313,7 @@ export function formatReport(report: CheckReport): string {
     `acquisitions: ${report.acquisitions} (${Object.entries(report.acquisitionsByOwner)
       .map(([o, n]) => `${o} ${n}`)
       .join(", ")}; ${report.longHolds} long)`,
+    ...holdsLine(report),
     `faults: ${faults === "" ? "none" : faults}`,
     `fencing: ${report.fencing ? "on" : "off (tokens and the store's order not checked)"}`,
     `writes: ${w.total} (${w.accepted} accepted, ${w.rejected} rejected); late writes after a pause: ${w.late} (${w.lateRejected} rejected); rejected within validity: ${w.inValidityRejected}`,

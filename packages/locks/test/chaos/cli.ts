@@ -1,5 +1,6 @@
 // `pnpm test:chaos [--minutes N] [--seed S] [--workers W] [--kinds a,b] [--dir D]
-// [--long-holds F] [--quarantine MS]`: a chaos run of N minutes (default 1), its report, and exit
+// [--long-holds F] [--quarantine MS] [--schedule mutex|semaphore|read-write] [--limit L]`: a
+// chaos run of N minutes (default 1), its report, and exit
 // code 1 on any violation. --long-holds is the fraction of holds that last until shortly before
 // their validity ends (default 0.25). --quarantine sets the workers' restartQuarantine; it is
 // there to show the hazard: `--quarantine 0` (off) must make flush-holder find overlaps.
@@ -7,6 +8,7 @@ import { parseArgs } from "node:util";
 import { formatReport } from "./checker.js";
 import { type FaultKind, faultKinds } from "./nemesis.js";
 import { runChaos } from "./run.js";
+import type { ChaosSchedule } from "./worker-config.js";
 
 const { values } = parseArgs({
   options: {
@@ -17,6 +19,8 @@ const { values } = parseArgs({
     dir: { type: "string" },
     "long-holds": { type: "string" },
     quarantine: { type: "string" },
+    schedule: { type: "string", default: "mutex" },
+    limit: { type: "string" },
   },
 });
 const minutes = Number(values.minutes);
@@ -29,6 +33,14 @@ const quarantine = values.quarantine === undefined ? undefined : Number(values.q
 if (quarantine !== undefined && !(quarantine >= 0)) {
   throw new Error("--quarantine must be a number of ms, 0 for off");
 }
+const schedules: readonly ChaosSchedule[] = ["mutex", "semaphore", "read-write"];
+const schedule = values.schedule as ChaosSchedule;
+if (!schedules.includes(schedule))
+  throw new Error(`--schedule must be one of ${schedules.join(", ")}`);
+const limit = values.limit === undefined ? undefined : Number(values.limit);
+if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1)) {
+  throw new Error("--limit must be a positive integer");
+}
 const kinds = values.kinds?.split(",") as FaultKind[] | undefined;
 const unknown = kinds?.filter((k) => !faultKinds.includes(k));
 if (unknown !== undefined && unknown.length > 0) {
@@ -36,7 +48,7 @@ if (unknown !== undefined && unknown.length > 0) {
 }
 
 const quarantineNote = quarantine === undefined ? "" : `, restartQuarantine ${quarantine}`;
-console.log(`chaos: ${minutes} min of faults${quarantineNote}…`);
+console.log(`chaos: ${minutes} min of faults on the ${schedule} schedule${quarantineNote}…`);
 const result = await runChaos({
   durationMs: minutes * 60_000,
   seed: values.seed === undefined ? undefined : Number(values.seed),
@@ -45,6 +57,8 @@ const result = await runChaos({
   dir: values.dir,
   longHolds,
   quarantine,
+  schedule,
+  limit,
 });
 console.log(`seed: ${result.seed} (replay the faults with --seed ${result.seed})`);
 console.log(`logs: ${result.dir}`);

@@ -27,6 +27,10 @@ export interface HoldRecord {
   readonly attempts: number;
   /** A long hold: it wrote until shortly before its validity ended (absent in older logs). */
   readonly long?: boolean | undefined;
+  /** What was held: a lock (absent: a lock), permits of the semaphore, a read or a write lease. */
+  readonly kind?: "lock" | "permit" | "read" | "write" | undefined;
+  /** kind "permit": how many permits the hold took. */
+  readonly permits?: number | undefined;
 }
 
 /** One write to the fenced store, made inside a hold after checking lock.isHeld(). */

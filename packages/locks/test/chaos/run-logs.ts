@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { RunLogs } from "./checker.js";
 import { type FaultRecord, parseRecords, type StoreEntry, type WorkerRecord } from "./records.js";
@@ -18,5 +18,14 @@ export function readRunLogs(dir: string): RunLogs {
     .filter((f) => f.startsWith("worker-") && f.endsWith(".jsonl"))
     .flatMap((f) => parseRecords<WorkerRecord>(read(f)));
   const store = parseRecords<StoreEntry>(read(runFiles.store));
-  return { workers, faults: parseRecords<FaultRecord>(read(runFiles.faults)), store };
+  // A semaphore run records its limit in the run's meta (older runs have none).
+  const meta = existsSync(join(dir, runFiles.meta))
+    ? (JSON.parse(read(runFiles.meta)) as { limit?: number })
+    : {};
+  return {
+    workers,
+    faults: parseRecords<FaultRecord>(read(runFiles.faults)),
+    store,
+    ...(meta.limit === undefined ? {} : { limit: meta.limit }),
+  };
 }

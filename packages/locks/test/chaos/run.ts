@@ -5,6 +5,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { clockSkewAvailable, RedisServer } from "@quorum-locks/redis-servers";
 import { createClient } from "redis";
 import { clockDrift, type RedlockOptions } from "../../src/index.js";
+import { derivedKey } from "../../src/redlock/keys.js";
 import { startWorker } from "../fixtures/workers.js";
 import { type CheckReport, checkRun } from "./checker.js";
 import { readStoreLog } from "./fenced-store.js";
@@ -13,9 +14,17 @@ import { LinkProxy } from "./proxy.js";
 import { Random } from "./random.js";
 import { formatRecord } from "./records.js";
 import { readRunLogs, runFiles } from "./run-logs.js";
-import type { WorkerConfig } from "./worker-config.js";
+import type { ChaosSchedule, WorkerConfig } from "./worker-config.js";
 
 export interface ChaosOptions {
+  /**
+   * What the workers contend for (see ChaosSchedule). Default `mutex`. The semaphore and
+   * read-write schedules run without fencing (holders share: one fenced store does not apply);
+   * the checker counts their holds instead.
+   */
+  readonly schedule?: ChaosSchedule | undefined;
+  /** semaphore: its limit. Default 2. */
+  readonly limit?: number | undefined;
   /** How long the nemesis injects faults; the run takes a few seconds more. */
   readonly durationMs: number;
   /** Replays a run's sequence of faults. Default: CHAOS_SEED, else a random seed. */
@@ -66,6 +75,17 @@ function fastestSafeRate(ttl: number): number {
 const defaultSafety: RedlockOptions = { fencing: true };
 
 type Worker = ReturnType<typeof startWorker>;
+
+/**
+ * The string key flush-holder watches for a long hold: the lock; a semaphore's first slot (a
+ * permit of one or of all the slots holds it); a read-write lock's writer key (readers live in a
+ * sorted set, and a writer is the hold that must never overlap another).
+ */
+function watchedKey(schedule: ChaosSchedule): string {
+  if (schedule === "semaphore") return derivedKey("chaos", "slot:1");
+  if (schedule === "read-write") return derivedKey("chaos", "rw-writer");
+  return "chaos";
+}
 
 /** Resolves once the worker has connected (it prints "ready"); rejects if it exits first. */
 function ready({ child, done }: Worker): Promise<void> {
@@ -120,15 +140,26 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   const kinds =
     options.kinds ?? faultKinds.filter((k) => k !== "skew-clock" || clockSkewAvailable());
   const clockRates = [0.5, 0.8, fastestSafeRate(ttl)];
+  const schedule = options.schedule ?? "mutex";
+  const limit = options.limit ?? 2;
+  const base: RedlockOptions = schedule === "mutex" ? defaultSafety : { fencing: false };
   const safety: RedlockOptions =
-    options.quarantine === undefined
-      ? defaultSafety
-      : { ...defaultSafety, restartQuarantine: options.quarantine };
+    options.quarantine === undefined ? base : { ...base, restartQuarantine: options.quarantine };
   const longHolds = options.longHolds ?? 0.25;
   writeFileSync(
     join(dir, runFiles.meta),
     JSON.stringify(
-      { seed, ttl, driftFactor: DRIFT_FACTOR, kinds, clockRates, longHolds, redlock: safety },
+      {
+        seed,
+        schedule,
+        ...(schedule === "semaphore" ? { limit } : {}),
+        ttl,
+        driftFactor: DRIFT_FACTOR,
+        kinds,
+        clockRates,
+        longHolds,
+        redlock: safety,
+      },
       null,
       2,
     ),
@@ -140,6 +171,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   const proxies = await Promise.all(servers.map((s) => LinkProxy.start(s.port)));
   const workers = Array.from({ length: options.workers ?? 4 }, (_, i) => {
     const config: WorkerConfig = {
+      schedule,
+      limit,
       owner: `w${i}`,
       urls: proxies.map((p) => p.url),
       storeUrl: store.url,
@@ -169,7 +202,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       servers,
       proxies,
       workers: workers.map(({ child }, i) => ({ name: `w${i}`, pid: child.pid ?? 0 })),
-      resource: "chaos",
+      resource: watchedKey(schedule),
       random,
       kinds,
       ttl,

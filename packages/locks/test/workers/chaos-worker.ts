@@ -1,4 +1,5 @@
-// A chaos worker: takes the contended lock again and again; while it believes it holds it, it
+// A chaos worker: takes the contended lock (or, by its schedule, permits of a semaphore, or a
+// read or write lease of a read-write lock) again and again; while it believes it holds it, it
 // checks lock.isHeld() and writes to the fenced store, several times (`writes`), or, in a
 // fraction `longHolds` of the holds, until shortly before the lock's validity ends: a hold that
 // lasts long enough for a node that forgets it to matter. It logs each hold's window
@@ -8,7 +9,8 @@
 import { appendFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createClient } from "redis";
-import { type Lock, Redlock } from "../../src/index.js";
+import { Redlock } from "../../src/index.js";
+import type { HoldRecord as Hold } from "../chaos/records.js";
 import { fencedWrite } from "../chaos/fenced-store.js";
 import { formatRecord, type HoldRecord, msToNs, now, type WorkerRecord } from "../chaos/records.js";
 import type { WorkerConfig } from "../chaos/worker-config.js";
@@ -44,8 +46,57 @@ process.stdout.write("ready\n");
 /** A long hold stops writing this long (ms) before its validity ends. */
 const LONG_HOLD_MARGIN = 30;
 
+/** What a hold is on: a lock, a permit or a lease (they all answer these). */
+interface Held {
+  readonly fencingToken: bigint | undefined;
+  readonly remaining: number;
+  readonly attempts: number;
+  isHeld(): boolean;
+  release(): Promise<unknown>;
+}
+
+const schedule = config.schedule ?? "mutex";
+const semaphore =
+  schedule === "semaphore"
+    ? redlock.semaphore(config.resource, { limit: config.limit ?? 2 })
+    : undefined;
+const rw = schedule === "read-write" ? redlock.readWriteLock(config.resource) : undefined;
+
+/** Takes what the schedule contends for, and says what it took. */
+async function take(options: {
+  timeout?: number;
+  signal: AbortSignal;
+}): Promise<{ held: Held; kind: NonNullable<Hold["kind"]>; permits?: number }> {
+  if (semaphore !== undefined) {
+    const limit = config.limit ?? 2;
+    // Now and then a request for every permit: all-or-none, against holders of single ones.
+    const permits = Math.random() < 0.25 ? limit : 1;
+    const permit = await semaphore.acquire(config.ttl, { ...options, permits });
+    const held: Held = {
+      get fencingToken() {
+        return permit.fencingToken;
+      },
+      get remaining() {
+        return permit.remaining;
+      },
+      attempts: permit.lock.attempts,
+      isHeld: () => permit.isHeld(),
+      release: () => permit.release(),
+    };
+    return { held, kind: "permit", permits };
+  }
+  if (rw !== undefined) {
+    const write = Math.random() < (config.writeShare ?? 0.3);
+    const lease = write
+      ? await rw.acquireWrite(config.ttl, options)
+      : await rw.acquireRead(config.ttl, options);
+    return { held: lease, kind: write ? "write" : "read" };
+  }
+  return { held: await redlock.acquire(config.resource, config.ttl, options), kind: "lock" };
+}
+
 async function criticalSection(
-  lock: Lock,
+  lock: Held,
   seq: number,
   validEnd: bigint,
   long: boolean,
@@ -62,6 +113,12 @@ async function criticalSection(
       process.kill(process.pid, "SIGSTOP"); // until the nemesis sends SIGCONT
     }
     const sentAt = now();
+    if (schedule !== "mutex") {
+      // Sharing holders have no single order for a fenced store: the hold itself is checked.
+      if (sentAt > validEnd) return;
+      await sleep(long ? 10 + Math.floor(Math.random() * 20) : Math.floor(Math.random() * 15));
+      continue;
+    }
     const writer = `${config.owner}:${seq}:${n}`;
     const accepted = await fencedWrite(store, token, writer);
     log({ type: "write", owner: config.owner, seq, writer, token, checkedAt, sentAt, accepted });
@@ -75,7 +132,7 @@ async function criticalSection(
  * after it (so never early). A pause between the two readings would push it late, so they are
  * taken again until they sit within a millisecond of each other.
  */
-function validityEnd(lock: Lock): bigint {
+function validityEnd(lock: Held): bigint {
   for (;;) {
     const before = now();
     const remaining = lock.remaining;
@@ -89,9 +146,9 @@ let seq = 0;
 let acquireFailures = 0;
 let releaseFailures = 0;
 while (!stopping()) {
-  let lock: Lock;
+  let taken: Awaited<ReturnType<typeof take>>;
   try {
-    lock = await redlock.acquire(config.resource, config.ttl, {
+    taken = await take({
       ...(config.acquireTimeout === undefined ? {} : { timeout: config.acquireTimeout }),
       signal: stop.signal,
     });
@@ -99,6 +156,7 @@ while (!stopping()) {
     if (!stopping()) acquireFailures++;
     continue;
   }
+  const lock = taken.held;
   const start = now();
   const validEnd = validityEnd(lock);
   seq++;
@@ -119,6 +177,9 @@ while (!stopping()) {
     token: lock.fencingToken,
     attempts: lock.attempts,
     long,
+    ...(schedule === "mutex"
+      ? {}
+      : { kind: taken.kind, ...(taken.permits === undefined ? {} : { permits: taken.permits }) }),
   };
   log(hold);
 }
