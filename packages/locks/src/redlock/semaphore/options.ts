@@ -26,6 +26,7 @@ export const semaphoreOptionsSchema = z.strictObject({
   fencing: z.boolean({ error: "must be true or false" }).optional(),
 });
 
+/** Options of `redlock.semaphore(name, options)`: see {@link semaphoreOptionsSchema}. */
 export type SemaphoreOptions = z.input<typeof semaphoreOptionsSchema>;
 
 /** Options of {@link Semaphore.acquire}. All durations are milliseconds. */
@@ -44,6 +45,7 @@ export const permitOptionsSchema = z.strictObject({
   retryJitter: milliseconds().optional(),
 });
 
+/** Per-call options of `semaphore.acquire()`: see {@link permitOptionsSchema}. */
 export type PermitOptions = z.input<typeof permitOptionsSchema>;
 
 /** Options of {@link Semaphore.using}: those of acquire, plus the watchdog's. */
@@ -56,4 +58,5 @@ export const permitUsingOptionsSchema = permitOptionsSchema.extend({
   maxHoldTime: milliseconds().optional(),
 });
 
+/** Per-call options of `semaphore.using()`: see {@link permitUsingOptionsSchema}. */
 export type PermitUsingOptions = z.input<typeof permitUsingOptionsSchema>;

@@ -108,7 +108,10 @@ export class Permit implements AsyncDisposable {
     return this.lock[Symbol.asyncDispose]();
   }
 
-  /** The wire form ({@link PermitWire}); {@link adoptPermit} rebuilds the permit from it. */
+  /**
+   * The wire form ({@link PermitWire}); `redlock.adopt(wire)` or `semaphore.adopt(wire)` rebuilds
+   * the permit from it in another process.
+   */
   toJSON(): PermitWire {
     const fence = this.lock.fencingToken;
     return {
